@@ -1,0 +1,139 @@
+"""Reading AsyncAPI documents from disk: YAML (libyaml's C loader when present) or JSON.
+
+YAML is read with the YAML 1.2 core schema's notion of booleans (only ``true``/``false``), no
+timestamps (dates stay strings, as they would in JSON) and string mapping keys, so that a YAML
+document means what the same document written as JSON means.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from asynction.exceptions import SpecError, SpecLocation
+
+try:
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+MAX_EXPANDED_NODES = 2_000_000
+"""Guards against alias bombs ("billion laughs"): YAML aliases share one object, but everything that
+walks the document (bundling, JSON output) would see the expanded tree, so its size is bounded."""
+
+_ANCHOR = re.compile(r"&[^\s\[\]{},]+")
+
+
+class _DocumentLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """A safe loader with JSON-compatible scalars."""
+
+    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+        first: [
+            (tag, pattern)
+            for tag, pattern in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+        ]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        if all(type(key) is str for key in mapping):
+            return mapping  # type: ignore[no-any-return]
+        return {_key_text(key): value for key, value in mapping.items()}
+
+
+for _first in "tTfF":
+    _DocumentLoader.yaml_implicit_resolvers.setdefault(_first, []).insert(
+        0,
+        (
+            "tag:yaml.org,2002:bool",
+            re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        ),
+    )
+
+
+def _key_text(key: Any) -> str:
+    if key is None:
+        return "null"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
+def parse_text(text: str, *, file: str, json_only: bool = False) -> Any:
+    """Parse a document's text, raising :class:`SpecError` with line and column on malformed input."""
+    if json_only:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SpecError.at(
+                SpecLocation(file),
+                f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+            ) from None
+    try:
+        document = yaml.load(text, Loader=_DocumentLoader)  # noqa: S506 - a safe loader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = error.problem or error.context or "cannot parse"
+        raise SpecError.at(SpecLocation(file), f"malformed YAML{where}: {problem}") from None
+    except yaml.YAMLError as error:
+        raise SpecError.at(SpecLocation(file), f"malformed YAML: {error}") from None
+    except RecursionError:
+        raise SpecError.at(SpecLocation(file), "YAML nested too deeply") from None
+    if _ANCHOR.search(text) and _expanded_size(document) > MAX_EXPANDED_NODES:
+        raise SpecError.at(
+            SpecLocation(file),
+            f"YAML aliases expand to more than {MAX_EXPANDED_NODES} values: refusing an alias bomb",
+        )
+    return document
+
+
+def _expanded_size(document: Any) -> int:
+    """How many values the document has once every alias is expanded (memoised per shared object)."""
+    sizes: dict[int, int] = {}
+
+    def size(value: Any) -> int:
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            return 1
+        known = sizes.get(id(value))
+        if known is not None:
+            return known
+        sizes[id(value)] = MAX_EXPANDED_NODES + 1  # a cycle counts as infinite
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_EXPANDED_NODES:
+                break
+        sizes[id(value)] = total
+        return total
+
+    try:
+        return size(document)
+    except RecursionError:
+        return MAX_EXPANDED_NODES + 1
+
+
+def read_file(path: Path) -> Any:
+    """Read and parse one file: JSON for ``.json``, YAML otherwise."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError.at(SpecLocation(file), "file not found") from None
+    except IsADirectoryError:
+        raise SpecError.at(SpecLocation(file), "is a directory, not a file") from None
+    except UnicodeDecodeError as error:
+        raise SpecError.at(SpecLocation(file), f"not UTF-8 text: {error.reason}") from None
+    except OSError as error:
+        raise SpecError.at(SpecLocation(file), f"cannot read file: {error.strerror}") from None
+    return parse_text(text, file=file, json_only=path.suffix.lower() == ".json")
