@@ -1,7 +1,8 @@
 """Exceptions raised by asynction.
 
-Load-time problems with a specification raise :class:`SpecError` (or a subclass); run-time validation and
-security failures raise the seed's exception types, all of them :class:`AsynctionException` subclasses.
+Load-time problems with a specification raise :class:`SpecError` (or a subclass); run-time
+validation and security failures raise the seed's exception types, all of them
+:class:`AsynctionException` subclasses.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class SpecLocation:
 
 
 class SpecError(AsynctionException):
-    """A specification could not be loaded: unreadable, malformed, invalid or inconsistent.
+    """A specification could not be loaded: unreadable, malformed, invalid, inconsistent.
 
     ``problems`` holds one ``(location, message)`` pair per problem found; the exception's text lists them,
     each as ``file#/json/pointer: what is wrong``.
@@ -79,7 +80,7 @@ class SpecError(AsynctionException):
 
 
 class HandlerImportError(SpecError):
-    """A dotted path named by the specification (a handler, an info function) does not import."""
+    """A dotted path named by the spec (a handler, an info function) does not import."""
 
 
 class ValidationException(AsynctionException):
@@ -127,7 +128,9 @@ class MessageAckValidationException(ValidationException):
 
 
 class SecurityException(
-    AsynctionException, ConnectionRefusedError, SocketIOConnectionRefusedError
+    AsynctionException,
+    ConnectionRefusedError,
+    SocketIOConnectionRefusedError,  # type: ignore[misc]
 ):
     """Raised when an incoming connection fails every security requirement that applies to it.
 

@@ -60,7 +60,9 @@ class Event:
     summary: str | None = None
     description: str | None = None
     content_type: str | None = None
-    operation_id: str | None = None
+    operation_id: str | None = field(default=None, compare=False)
+    """The operation's ``operationId`` (3.0: its key). Not compared: 2.x groups every message of a
+    direction under one operation where 3.0 may use several."""
     examples: tuple[Any, ...] = ()
     """Example payloads (each the value of one argument list, or of the single argument)."""
     security: tuple[Mapping[str, tuple[str, ...]], ...] | None = None

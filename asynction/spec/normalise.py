@@ -13,7 +13,6 @@ from typing import Any
 
 from asynction.exceptions import SpecError, SpecLocation
 from asynction.spec.model import (
-    MAIN_NAMESPACE,
     Api,
     ConnectBindings,
     Direction,
@@ -51,6 +50,11 @@ def _merge_patch(target: Any, patch: Any) -> Any:
         else:
             result[key] = _merge_patch(result.get(key), value)
     return result
+
+
+def _substitute(url: str, defaults: Mapping[str, str]) -> str:
+    """A server URL with its ``{variables}`` replaced by their defaults."""
+    return _VARIABLE.sub(lambda match: defaults.get(match[1], match[0]), url)
 
 
 def _text(node: Node | None) -> str | None:
@@ -143,8 +147,10 @@ class _Builder:
             return None
         requirements: list[SecurityRequirement] = []
         for element in node.elements():
-            if element.ref is None and isinstance(element.value, Mapping) and (
-                "type" not in element.value
+            if (
+                element.ref is None
+                and isinstance(element.value, Mapping)
+                and ("type" not in element.value)
             ):
                 requirements.append(
                     {
@@ -174,9 +180,7 @@ class _Builder:
             schemes[name] = self.security_scheme(name, target)
         return name
 
-    def servers(
-        self, root: Node, schemes: Mapping[str, SecurityScheme]
-    ) -> tuple[Server, ...]:
+    def servers(self, root: Node, schemes: Mapping[str, SecurityScheme]) -> tuple[Server, ...]:
         container = self.child(root, "servers")
         if container is None:
             return ()
@@ -201,7 +205,7 @@ class _Builder:
                     )
                     if default is not None:
                         defaults[variable_name] = str(default)
-            url = _VARIABLE.sub(lambda match: defaults.get(match[1], match[0]), url)
+            url = _substitute(url, defaults)
             servers.append(
                 Server(
                     name=name,
@@ -216,7 +220,9 @@ class _Builder:
 
     # -- namespaces: shared parts ------------------------------------------------------------
 
-    def namespace_extras(self, channel: Node, schemes: Mapping[str, SecurityScheme]) -> dict[str, Any]:
+    def namespace_extras(
+        self, channel: Node, schemes: Mapping[str, SecurityScheme]
+    ) -> dict[str, Any]:
         handlers_node = self.child(channel, "x-handlers")
         handlers = NamespaceHandlers()
         if handlers_node is not None and isinstance(handlers_node.value, Mapping):
@@ -308,7 +314,9 @@ class _Builder:
                     schema_format = multi_format.value.get("schemaFormat")
                     payload_node = multi_format.child("schema")
             if schema_format is None or _JSON_SCHEMA_FORMATS.match(str(schema_format)):
-                payload = None if payload_node is None else self.resolver.bundle_schema(payload_node)
+                payload = (
+                    None if payload_node is None else self.resolver.bundle_schema(payload_node)
+                )
         handler = value.get("x-handler") or operation.get("x-handler")
         examples: list[Any] = []
         for example in value.get("examples") or ():
@@ -461,13 +469,13 @@ class _Builder:
             events = incoming[name] if direction is Direction.INCOMING else outgoing[name]
             for reference in message_refs:
                 target = self.resolver.deref(reference)
-                key = self.message_key(reference, target) or self.channel_message_key(
+                message_key = self.message_key(reference, target) or self.channel_message_key(
                     channel, target
                 )
                 event = self.event(
                     direction=direction,
                     message=target,
-                    message_key=key,
+                    message_key=message_key,
                     operation=operation,
                     operation_key=operation_key,
                     ack=ack,
@@ -540,4 +548,3 @@ def _one_of(schemas: list[Any]) -> dict[str, Any]:
     if defs:
         combined["$defs"] = defs
     return combined
-

@@ -186,7 +186,9 @@ class Resolver:
                 f"{self.label(file_uri)}",
             ) from None
         except (NoSuchResource, Unresolvable) as error:
-            cause = error.__cause__ or error.__context__
+            cause: BaseException | None = error
+            while cause is not None and not isinstance(cause, SpecError):
+                cause = cause.__cause__ or cause.__context__
             if isinstance(cause, SpecError):
                 reason = "; ".join(message for _, message in cause.problems)
             else:
@@ -202,9 +204,7 @@ class Resolver:
         while node.ref is not None:
             key = str(node.location)
             if key in seen or len(seen) > MAX_REF_CHAIN:
-                raise SpecError.at(
-                    node.location, "$ref cycle: " + " -> ".join([*seen, key])
-                )
+                raise SpecError.at(node.location, "$ref cycle: " + " -> ".join([*seen, key]))
             seen.append(key)
             node = self.lookup(node)
         return node
@@ -213,10 +213,7 @@ class Resolver:
 
     def bundle_schema(self, node: Node) -> Any:
         """A stand-alone draft 2020-12 schema for the Schema Object at ``node``."""
-        cache_key = str(node.location) if node.ref is None else None
-        if node.ref is not None:
-            target = self.deref(node)
-            cache_key = str(target.location)
+        cache_key = str(node.location if node.ref is None else self.deref(node).location)
         if cache_key in self._bundles:
             return self._bundles[cache_key]
         bundled = _SchemaBundler(self).bundle(node)
