@@ -57,6 +57,69 @@ for _first in "tTfF":
     )
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_SCALAR_TAGS = frozenset(
+    {
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+    }
+)
+
+
+class _UnusualNode(Exception):
+    """A node the fast path does not build (merge keys, explicit tags): use the full constructor."""
+
+
+def _load_yaml(text: str) -> Any:
+    """Parse YAML: libyaml composes the node tree, and a lean builder turns it into Python values.
+
+    PyYAML's generic constructor costs more than the parse itself on large documents; AsyncAPI
+    documents use plain maps, lists and scalars, which this builds directly. Anything else (merge
+    keys, explicit tags) goes through PyYAML's constructor, with identical results.
+    """
+    loader = _DocumentLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            return _build(node, loader, {})
+        except _UnusualNode:
+            return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _build(node: yaml.Node, loader: _DocumentLoader, built: dict[int, Any]) -> Any:
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag in _SCALAR_TAGS:
+        return loader.construct_object(node)
+    shared = built.get(id(node))
+    if shared is not None:
+        return shared  # an alias: the same node object again
+    if tag == _MAP:
+        mapping: dict[str, Any] = {}
+        built[id(node)] = mapping
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _UnusualNode
+            key = _build(key_node, loader, built)
+            mapping[key if type(key) is str else _key_text(key)] = _build(value_node, loader, built)
+        return mapping
+    if tag == _SEQ:
+        sequence: list[Any] = []
+        built[id(node)] = sequence
+        sequence.extend(_build(item, loader, built) for item in node.value)
+        return sequence
+    raise _UnusualNode
+
+
 def _key_text(key: Any) -> str:
     if key is None:
         return "null"
@@ -76,7 +139,7 @@ def parse_text(text: str, *, file: str, json_only: bool = False) -> Any:
                 f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
             ) from None
     try:
-        document = yaml.load(text, Loader=_DocumentLoader)
+        document = _load_yaml(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

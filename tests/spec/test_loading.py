@@ -123,3 +123,27 @@ def test_errors_are_asynction_exceptions(tmp_path: Path) -> None:
 def test_other_source_types_are_a_type_error() -> None:
     with pytest.raises(TypeError, match="path or a mapping"):
         load_spec(42)  # type: ignore[arg-type]
+
+
+def test_anchors_aliases_and_merge_keys(write: Callable[..., Path]) -> None:
+    path = write(
+        "api.yaml",
+        """
+asyncapi: 2.6.0
+info: {title: T, version: '1'}
+x-base: &base {type: object, properties: {id: {type: integer}}}
+channels:
+  /:
+    publish:
+      message:
+        oneOf:
+          - {name: a, payload: *base}
+          - name: b
+            payload:
+              <<: *base
+              required: [id]
+""",
+    )
+    a, b = load_spec(path).namespaces[0].incoming
+    assert a.payload == {"type": "object", "properties": {"id": {"type": "integer"}}}
+    assert b.payload == {**a.payload, "required": ["id"]}
