@@ -87,7 +87,7 @@ class ValidationException(AsynctionException):
     """The base class for all asynction validation exceptions.
 
     Carries the namespace and event concerned, the JSON path of the offending value inside the
-    arguments (``$`` is the whole argument list, ``$[0].user.age`` a field of the first argument) and
+    arguments (``$.user.age`` inside a single argument, ``$[1].age`` inside the second of several) and
     the failing rule.
     """
 
