@@ -42,7 +42,9 @@ class Event:
 
     The event name is the message's ``name``; else its ``messageId`` (2.4+); else the key it has
     under ``components.messages`` (or, in 3.0, under the channel's ``messages``); else the
-    operation's ``operationId``.
+    operation's ``operationId`` (3.0: its key). An anonymous message inside a 2.x ``oneOf`` is
+    named after its operation and position: ``<operationId>#<index>`` (``<channel> <publish|subscribe>#<index>``
+    without an operationId).
     """
 
     name: str

@@ -286,18 +286,13 @@ class _Builder:
         message_key: str | None,
         operation: Mapping[str, Any],
         operation_key: str | None,
+        fallback_name: str | None,
         ack: Any,
         security: tuple[SecurityRequirement, ...] | None,
     ) -> Event:
         value = self.apply_traits(message, operation=False)
         merged = Node(value, message.uri, message.location)
-        name = (
-            value.get("name")
-            or value.get("messageId")
-            or message_key
-            or operation.get("operationId")
-            or operation_key
-        )
+        name = value.get("name") or value.get("messageId") or message_key or fallback_name
         if not isinstance(name, str) or not name:
             raise SpecError.at(
                 message.location,
@@ -401,17 +396,23 @@ class _Builder:
                 message = self.resolver.deref(message_ref)
                 one_of = message.child("oneOf")
                 references = list(one_of.elements()) if one_of is not None else [message_ref]
-                for reference in references:
+                operation_id = operation.get("operationId")
+                for index, reference in enumerate(references):
                     target = self.resolver.deref(reference)
                     key_name = self.message_key(reference, target) or (
                         self.message_key(message_ref, message) if one_of is None else None
                     )
+                    if one_of is None:
+                        fallback = operation_id
+                    else:
+                        fallback = f"{operation_id or f'{key} {operation_name}'}#{index}"
                     event = self.event(
                         direction=direction,
                         message=target,
                         message_key=key_name,
                         operation=operation,
                         operation_key=None,
+                        fallback_name=fallback,
                         ack=self.ack_v2(target),
                         security=security,
                     )
@@ -478,6 +479,7 @@ class _Builder:
                     message_key=message_key,
                     operation=operation,
                     operation_key=operation_key,
+                    fallback_name=operation_key,
                     ack=ack,
                     security=security,
                 )

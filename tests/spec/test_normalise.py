@@ -221,6 +221,20 @@ def test_unnamed_message_is_an_error() -> None:
         load_spec(document)
 
 
+def test_anonymous_one_of_messages_are_named_by_position() -> None:
+    document = doc2(
+        {
+            "/": {
+                "publish": {"operationId": "send", "message": {"oneOf": [{}, {"name": "x"}, {}]}},
+                "subscribe": {"message": {"oneOf": [{"payload": {"type": "string"}}]}},
+            }
+        }
+    )
+    namespace = load_spec(document).namespaces[0]
+    assert [event.name for event in namespace.incoming] == ["send#0", "x", "send#2"]
+    assert [event.name for event in namespace.outgoing] == ["/ subscribe#0"]
+
+
 def test_duplicate_event_names_in_one_namespace_and_direction() -> None:
     document = doc2({"/": {"publish": {"message": {"oneOf": [{"name": "dup"}, {"name": "dup"}]}}}})
     with pytest.raises(SpecError, match="two incoming events called 'dup' in namespace '/'"):
