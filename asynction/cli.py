@@ -167,6 +167,12 @@ def summarise(schema: Any, depth: int = 0) -> str:
     return text
 
 
+# `asynction docs` lives with the docs page (asynction/docs/command.py).
+from asynction.docs.command import docs as _docs_command  # noqa: E402
+
+app.command("docs")(_docs_command)
+
+
 def main() -> None:
     """Entry point of the ``asynction`` console script."""
     app(prog_name="asynction")

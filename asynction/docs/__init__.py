@@ -1,0 +1,59 @@
+"""The documentation routes of an asynction server.
+
+:func:`make_docs_blueprint` builds one Flask blueprint per server, mounted at ``{base_path}/docs``:
+
+* ``GET {base_path}/docs/asyncapi.json`` — the AsyncAPI document as written (with ``$ref``s into other
+  files bundled in, so that it stands alone).
+
+Each server gets a blueprint of its own name, so several servers can share one Flask app. Further
+routes (the HTML page) are added by more ``_add_*_route`` functions called from
+:func:`make_docs_blueprint`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response
+
+from asynction.spec.model import Api
+
+__all__ = ["DEFAULT_BLUEPRINT_NAME", "docs_url_prefix", "make_docs_blueprint"]
+
+DEFAULT_BLUEPRINT_NAME = "asynction_docs"
+
+
+def docs_url_prefix(base_path: str) -> str:
+    """The URL prefix of the docs routes for a base path (``/events`` → ``/events/docs``)."""
+    base = base_path.strip("/")
+    return f"/{base}/docs" if base else "/docs"
+
+
+def make_docs_blueprint(
+    api: Api, base_path: str = "", *, name: str = DEFAULT_BLUEPRINT_NAME
+) -> Blueprint:
+    """A blueprint serving the docs of ``api`` under ``{base_path}/docs``.
+
+    :param api: the loaded document.
+    :param base_path: the server's base path (the parent of its Socket.IO path), ``""`` for the root.
+    :param name: the blueprint's name; it must be unique within the app it is registered on.
+    """
+    blueprint = Blueprint(name, __name__, url_prefix=docs_url_prefix(base_path))
+    _add_json_route(blueprint, api)
+    # The HTML page (GET …/docs), rendered once per server: asynction/docs/page.py.
+    from asynction.docs.page import add_page_route
+
+    add_page_route(blueprint, api)
+    return blueprint
+
+
+def _add_json_route(blueprint: Blueprint, api: Api) -> None:
+    """``GET …/docs/asyncapi.json``: the document as written, serialised once on first request."""
+    body: list[bytes] = []
+
+    def asyncapi_json() -> Response:
+        if not body:
+            body.append(json.dumps(api.document, ensure_ascii=False).encode("utf-8"))
+        return Response(body[0], mimetype="application/json")
+
+    blueprint.add_url_rule("/asyncapi.json", "asyncapi_json", asyncapi_json, methods=["GET"])
