@@ -68,7 +68,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import importlib
 import logging
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -80,6 +79,7 @@ from socketio.exceptions import ConnectionRefusedError as SocketIOConnectionRefu
 from werkzeug.http import parse_cookie
 
 from asynction.exceptions import HandlerImportError, SecurityException, SpecError, SpecLocation
+from asynction.importing import import_dotted
 from asynction.spec.model import (
     Api,
     Event,
@@ -426,36 +426,6 @@ def _extractor(scheme: SecurityScheme, kind: str) -> Callable[[_Request], _Crede
     return from_basic
 
 
-def _import(path: str) -> Any:
-    """Import ``package.module.attribute`` (or ``package.module:attribute``)."""
-    if ":" in path:
-        module_name, _, attributes = path.partition(":")
-        target: Any = importlib.import_module(module_name)
-        for attribute in attributes.split("."):
-            target = getattr(target, attribute)
-        return target
-    parts = path.split(".")
-    missing: ModuleNotFoundError | None = None
-    for split in range(len(parts) - 1, 0, -1):
-        module_name = ".".join(parts[:split])
-        try:
-            target = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # Only a missing prefix of the path itself means "try a shorter module name"; a module
-            # that exists but fails to import its own dependencies is the user's error to see.
-            if exc.name is not None and (module_name + ".").startswith(exc.name + "."):
-                missing = missing or exc
-                continue
-            raise
-        for attribute in parts[split:]:
-            if not hasattr(target, attribute):
-                owner = getattr(target, "__name__", type(target).__name__)
-                raise missing or ImportError(f"{owner!r} has no attribute {attribute!r}")
-            target = getattr(target, attribute)
-        return target
-    raise missing or ImportError("not a dotted path of the form module.attribute")
-
-
 @dataclass(frozen=True, slots=True)
 class _EventCheck:
     """One scheme of an operation's security requirement, ready to check a connection's token."""
@@ -620,7 +590,7 @@ class _Compiler:
             )
             return None
         try:
-            target = _import(path.strip())
+            target = import_dotted(path.strip())
         except Exception as exc:
             self.import_problems.append(
                 (

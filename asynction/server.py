@@ -19,7 +19,6 @@ registered, so the per-event path is a validator call and a function call.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import itertools
 import logging
@@ -44,6 +43,7 @@ from asynction.exceptions import (
     SpecLocation,
     ValidationException,
 )
+from asynction.importing import import_dotted
 from asynction.spec.model import Api, Event, Namespace
 from asynction.validation import ArgumentsValidator, BindingsValidator
 
@@ -142,44 +142,6 @@ class _Outgoing:
     ) -> None:
         self.payload = payload
         self.ack = ack
-
-
-def import_dotted(path: str) -> Any:
-    """Import the object a dotted path names: ``package.module.attr`` or ``package.module:attr``.
-
-    :raises ImportError: with a message saying what could not be imported and why.
-    """
-    if ":" in path:
-        module_name, _, attributes = path.partition(":")
-        module = importlib.import_module(module_name)
-        return _get_attributes(module, module_name, attributes.split("."))
-    parts = path.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        module_name = ".".join(parts[:cut])
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            missing = error.name or ""
-            if missing == module_name or module_name.startswith(missing + "."):
-                continue  # this prefix is not a module: try a shorter one
-            raise  # the module exists but imports something missing
-        if cut < len(parts) - 1 and not hasattr(module, parts[cut]):
-            # a longer prefix was tried as a module and is neither a module nor an attribute
-            raise ImportError(f"no module named {'.'.join(parts[: cut + 1])!r}")
-        return _get_attributes(module, module_name, parts[cut:])
-    raise ImportError(f"no module named {parts[0]!r}")
-
-
-def _get_attributes(module: Any, module_name: str, attributes: list[str]) -> Any:
-    value = module
-    owner = module_name
-    for attribute in attributes:
-        try:
-            value = getattr(value, attribute)
-        except AttributeError:
-            raise ImportError(f"{owner!r} has no attribute {attribute!r}") from None
-        owner = f"{owner}.{attribute}"
-    return value
 
 
 def socketio_base_path(socketio_path: str) -> str:

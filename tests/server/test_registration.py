@@ -50,7 +50,7 @@ def spec_with_handler(path: str, *, where: str = "event") -> dict[str, Any]:
             "tests.fixtures.server.raising_module.go", "this module fails on import", id="raises"
         ),
         pytest.param(f"{H}.NOT_CALLABLE", "is not callable", id="not-callable"),
-        pytest.param("nothing", "no module named 'nothing'", id="single-word"),
+        pytest.param("nothing", "is not a dotted path", id="single-word"),
     ],
 )
 def test_handler_import_errors_name_path_reason_and_location(path: str, reason: str) -> None:
