@@ -8,8 +8,7 @@ validation and security failures raise the seed's exception types, all of them
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from socketio.exceptions import ConnectionRefusedError as SocketIOConnectionRefusedError
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "AsynctionException",
@@ -127,20 +126,51 @@ class MessageAckValidationException(ValidationException):
     """Raised when the arguments passed to an ack callback do not adhere to the ack schema."""
 
 
-class SecurityException(
-    AsynctionException,
-    ConnectionRefusedError,
-    SocketIOConnectionRefusedError,  # type: ignore[misc]
-):
-    """Raised when an incoming connection fails every security requirement that applies to it.
+def _security_exception() -> type[AsynctionException]:
+    # Built on first use: it must subclass Socket.IO's ConnectionRefusedError, and importing
+    # socketio costs ~150 ms that loading a spec or running `asynction check` should not pay.
+    from socketio.exceptions import ConnectionRefusedError as SocketIOConnectionRefusedError
 
-    It is both Python's ``ConnectionRefusedError`` and Socket.IO's, so Flask-SocketIO refuses the
-    connection with a CONNECT_ERROR carrying this exception's message.
-    """
+    class SecurityException(
+        AsynctionException,
+        ConnectionRefusedError,
+        SocketIOConnectionRefusedError,  # type: ignore[misc]
+    ):
+        """Raised when an incoming connection fails every security requirement that applies to it.
 
-    def __init__(self, message: str = "unauthorized") -> None:
-        SocketIOConnectionRefusedError.__init__(self, message)
-        self.message = message
+        It is both Python's ``ConnectionRefusedError`` and Socket.IO's, so Flask-SocketIO refuses
+        the connection with a CONNECT_ERROR carrying this exception's message.
+        """
 
-    def __str__(self) -> str:
-        return self.message
+        def __init__(self, message: str = "unauthorized") -> None:
+            SocketIOConnectionRefusedError.__init__(self, message)
+            self.message = message
+
+        def __str__(self) -> str:
+            return str(self.message)
+
+    SecurityException.__module__ = __name__
+    SecurityException.__qualname__ = "SecurityException"
+    return SecurityException
+
+
+if TYPE_CHECKING:
+
+    class SecurityException(AsynctionException, ConnectionRefusedError):
+        """Raised when an incoming connection fails every security requirement that applies to it.
+
+        It is both Python's ``ConnectionRefusedError`` and Socket.IO's, so Flask-SocketIO refuses
+        the connection with a CONNECT_ERROR carrying this exception's message.
+        """
+
+        message: str
+
+        def __init__(self, message: str = "unauthorized") -> None: ...
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SecurityException":
+        cls = _security_exception()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

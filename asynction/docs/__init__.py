@@ -13,10 +13,12 @@ routes (the HTML page) are added by more ``_add_*_route`` functions called from
 from __future__ import annotations
 
 import json
-
-from flask import Blueprint, Response
+from typing import TYPE_CHECKING
 
 from asynction.spec.model import Api
+
+if TYPE_CHECKING:
+    from flask import Blueprint, Response
 
 __all__ = ["DEFAULT_BLUEPRINT_NAME", "docs_url_prefix", "make_docs_blueprint"]
 
@@ -38,6 +40,8 @@ def make_docs_blueprint(
     :param base_path: the server's base path (the parent of its Socket.IO path), ``""`` for the root.
     :param name: the blueprint's name; it must be unique within the app it is registered on.
     """
+    from flask import Blueprint  # not at import time: `asynction docs` needs no Flask
+
     blueprint = Blueprint(name, __name__, url_prefix=docs_url_prefix(base_path))
     _add_json_route(blueprint, api)
     # The HTML page (GET …/docs), rendered once per server: asynction/docs/page.py.
@@ -50,6 +54,8 @@ def make_docs_blueprint(
 def _add_json_route(blueprint: Blueprint, api: Api) -> None:
     """``GET …/docs/asyncapi.json``: the document as written, serialised once on first request."""
     body: list[bytes] = []
+
+    from flask import Response
 
     def asyncapi_json() -> Response:
         if not body:
