@@ -59,7 +59,7 @@ def _add_json_route(blueprint: Blueprint, api: Api) -> None:
 
     def asyncapi_json() -> Response:
         if not body:
-            body.append(json.dumps(api.document, ensure_ascii=False).encode("utf-8"))
+            body.append(json.dumps(api.standalone_document(), ensure_ascii=False).encode("utf-8"))
         return Response(body[0], mimetype="application/json")
 
     blueprint.add_url_rule("/asyncapi.json", "asyncapi_json", asyncapi_json, methods=["GET"])

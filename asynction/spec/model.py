@@ -15,7 +15,7 @@ so a 2.x document and a 3.0 document describing the same API compare equal.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,9 +188,18 @@ class Api:
     default_content_type: str | None = None
     asyncapi_version: str = field(default="", compare=False)
     document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    """The document as written, with ``$ref``s into other files bundled in so that it stands alone."""
+    """The root document as written."""
+    bundler: Callable[[], Mapping[str, Any]] | None = field(default=None, compare=False, repr=False)
+    """Makes :meth:`standalone_document` (set by the loader; ``None`` for a hand-built model)."""
     source: str = field(default="<mapping>", compare=False)
     """The file the document was read from, or ``<mapping>``."""
+
+    def standalone_document(self) -> Mapping[str, Any]:
+        """The document as written, with ``$ref``s into other files bundled in so that it stands
+        alone (what ``{base_path}/docs/asyncapi.json`` serves). Computed on first call."""
+        if self.bundler is None:
+            return self.document
+        return self.bundler()
 
     def namespace(self, name: str) -> Namespace | None:
         """The namespace called ``name``, if declared."""

@@ -7,6 +7,7 @@ the frozen :mod:`asynction.spec.model`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -101,6 +102,7 @@ class _Builder:
             default_content_type=_text(root.child("defaultContentType")),
             asyncapi_version=self.version,
             document=root.value,
+            bundler=functools.cache(self.resolver.bundle_document),
             source=root.location.file,
         )
 

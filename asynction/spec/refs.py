@@ -209,6 +209,59 @@ class Resolver:
             node = self.lookup(node)
         return node
 
+    # -- document bundling --------------------------------------------------------------------
+
+    def bundle_document(self) -> Any:
+        """The root document with every ``$ref`` into another file replaced by what it points to.
+
+        References inside the root file stay as they are; a reference from another file back into
+        the root becomes a local one. Content of other files that refers to itself (recursion) is
+        placed once under the root's ``x-bundled`` key and referred to there. References that
+        cannot be followed (remote ones) are left as written.
+        """
+        hoisted: dict[str, Any] = {}
+        names: dict[str, str] = {}
+        inlining: list[str] = []
+
+        def visit(node: Node) -> Any:
+            value = node.value
+            if isinstance(value, list):
+                return [visit(element) for element in node.elements()]
+            if not isinstance(value, Mapping):
+                return value
+            ref = node.ref
+            if ref is None:
+                return {key: visit(child) for key, child in node.items()}
+            try:
+                file_uri, pointer = self._target(node, ref)
+            except SpecError:
+                return dict(value)
+            if file_uri == self.root_uri:
+                return {**value, "$ref": f"#{pointer}"} if node.uri != self.root_uri else value
+            key = f"{file_uri}#{pointer}"
+            if key in inlining or key in names:
+                name = names.get(key)
+                if name is None:
+                    name = _unique(_last_token(pointer, file_uri), set(names.values()))
+                    names[key] = name
+                return {"$ref": f"#/x-bundled/{name}"}
+            inlining.append(key)
+            try:
+                content = visit(self.lookup(node))
+            except SpecError:
+                content = dict(value)
+            finally:
+                inlining.pop()
+            if key in names:  # referred to from inside itself: hoist it
+                hoisted[names[key]] = content
+                return {"$ref": f"#/x-bundled/{names[key]}"}
+            return content
+
+        document = visit(self.root)
+        if hoisted and isinstance(document, dict):
+            document["x-bundled"] = {**document.get("x-bundled", {}), **hoisted}
+        return document
+
     # -- schema bundling ----------------------------------------------------------------------
 
     def bundle_schema(self, node: Node) -> Any:
@@ -219,6 +272,18 @@ class Resolver:
         bundled = _SchemaBundler(self).bundle(node)
         self._bundles[cache_key] = bundled
         return bundled
+
+
+def _last_token(pointer: str, file_uri: str) -> str:
+    token = pointer.rsplit("/", 1)[-1] if pointer else _uri_to_path(file_uri).stem
+    return token.replace("~1", "_").replace("~0", "_") or "bundled"
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    name, counter = base, 2
+    while name in taken:
+        name, counter = f"{base}{counter}", counter + 1
+    return name
 
 
 class _SchemaBundler:
@@ -247,14 +312,7 @@ class _SchemaBundler:
         return schema
 
     def _name_for(self, target: Node) -> str:
-        pointer = target.location.pointer
-        base = pointer.rsplit("/", 1)[-1] if pointer else Path(target.location.file).stem
-        base = base.replace("~1", "_").replace("~0", "_") or "schema"
-        name, counter = base, 2
-        taken = set(self.names.values())
-        while name in taken:
-            name, counter = f"{base}{counter}", counter + 1
-        return name
+        return _unique(_last_token(target.location.pointer, target.uri), set(self.names.values()))
 
     def reference(self, node: Node) -> str:
         target = self.resolver.deref(node)

@@ -182,3 +182,49 @@ def test_mapping_source_resolves_relative_to_base_path(
     write("schemas.yaml", {"X": {"type": "boolean"}})
     api = load_spec(doc2(_message({"$ref": "schemas.yaml#/X"})), base_path=tmp_path / "api.yaml")
     assert api.namespaces[0].incoming[0].payload == {"type": "boolean"}
+
+
+def test_standalone_document_bundles_other_files(write: Callable[..., Path]) -> None:
+    write(
+        "common/schemas.yaml",
+        {
+            "User": {"type": "object", "properties": {"name": {"$ref": "#/Name"}}},
+            "Name": {"type": "string"},
+            "Tree": {
+                "type": "object",
+                "properties": {"kids": {"type": "array", "items": {"$ref": "#/Tree"}}},
+            },
+        },
+    )
+    document = doc2(
+        {
+            "/": {
+                "publish": {
+                    "message": {
+                        "oneOf": [
+                            {"name": "a", "payload": {"$ref": "common/schemas.yaml#/User"}},
+                            {"name": "b", "payload": {"$ref": "#/components/schemas/Local"}},
+                            {"name": "c", "payload": {"$ref": "common/schemas.yaml#/Tree"}},
+                        ]
+                    }
+                }
+            }
+        },
+        components={"schemas": {"Local": {"type": "integer"}}},
+    )
+    api = load_spec(write("api.yaml", document))
+    standalone = api.standalone_document()
+    a, b, c = standalone["channels"]["/"]["publish"]["message"]["oneOf"]
+    assert a["payload"] == {"type": "object", "properties": {"name": {"type": "string"}}}
+    assert b["payload"] == {"$ref": "#/components/schemas/Local"}
+    assert c["payload"] == {"$ref": "#/x-bundled/Tree"}
+    assert standalone["x-bundled"]["Tree"]["properties"]["kids"]["items"] == {
+        "$ref": "#/x-bundled/Tree"
+    }
+    assert api.document == document  # the document as written is untouched
+    assert "x-bundled" not in api.document
+
+
+def test_standalone_document_without_other_files_is_the_document() -> None:
+    document = doc2(_message({"type": "string"}))
+    assert load_spec(document).standalone_document() == document
