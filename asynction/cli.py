@@ -172,6 +172,11 @@ from asynction.docs.command import docs as _docs_command  # noqa: E402
 
 app.command("docs")(_docs_command)
 
+# `asynction codegen` lives with the generator (asynction/codegen/command.py).
+from asynction.codegen.command import codegen_command as _codegen_command  # noqa: E402
+
+app.command("codegen")(_codegen_command)
+
 
 def main() -> None:
     """Entry point of the ``asynction`` console script."""
