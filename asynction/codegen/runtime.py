@@ -684,17 +684,13 @@ class TypedServer(AsynctionSocketIO):
     ) -> Callable[[Mapping[str, Any]], Any]:
         # The query string and headers are read (and coerced) exactly as the server's bindings
         # validation reads them.
-        from asynction.validation.bindings import _HEADERS, _QUERY, _ObjectCheck
+        from asynction.validation import BindingsReader
 
-        def refuse(message: str, path: str, rule: str) -> NoReturn:
-            raise BindingsValidationException(message, namespace=namespace, path=path, rule=rule)
-
-        kind = _QUERY if part == "query" else _HEADERS
-        check = _ObjectCheck(schema, kind, refuse)
+        reader = BindingsReader(schema, "query" if part == "query" else "headers")
         load = _loader(model, trusted=self.validation)
 
         def read(environ: Mapping[str, Any]) -> Any:
-            instance = kind.read(check, environ)
+            instance = reader.read(environ)
             try:
                 return load(instance)
             except ValidationError as error:

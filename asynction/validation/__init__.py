@@ -6,7 +6,11 @@ the valid path is one call into it, and errors are worked out only once a value 
 """
 
 from asynction.validation.arguments import ArgumentShape, ArgumentsValidator, argument_shape
-from asynction.validation.bindings import ENGINEIO_QUERY_PARAMETERS, BindingsValidator
+from asynction.validation.bindings import (
+    ENGINEIO_QUERY_PARAMETERS,
+    BindingsReader,
+    BindingsValidator,
+)
 from asynction.validation.depth import MAX_DEPTH
 from asynction.validation.schema import CompiledSchema, SchemaFailure, json_path
 
@@ -15,6 +19,7 @@ __all__ = [
     "MAX_DEPTH",
     "ArgumentShape",
     "ArgumentsValidator",
+    "BindingsReader",
     "BindingsValidator",
     "CompiledSchema",
     "SchemaFailure",

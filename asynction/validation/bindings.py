@@ -23,14 +23,14 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 from urllib.parse import parse_qs, unquote
 
 from asynction.exceptions import BindingsValidationException
 from asynction.spec.model import ConnectBindings
 from asynction.validation.schema import CompiledSchema, SchemaFailure, json_path
 
-__all__ = ["ENGINEIO_QUERY_PARAMETERS", "BindingsValidator"]
+__all__ = ["ENGINEIO_QUERY_PARAMETERS", "BindingsReader", "BindingsValidator"]
 
 ENGINEIO_QUERY_PARAMETERS = frozenset({"EIO", "transport", "t", "sid", "j", "b64"})
 """Query parameters that belong to the Engine.IO transport, never to the application."""
@@ -88,6 +88,27 @@ class BindingsValidator:
 
     def _fail(self, message: str, path: str, rule: str) -> NoReturn:
         raise BindingsValidationException(message, namespace=self._namespace, path=path, rule=rule)
+
+
+class BindingsReader:
+    """Reads one part of a connect request — ``"query"`` or ``"headers"`` — as the JSON object that
+    :class:`BindingsValidator` checks: Engine.IO's parameters dropped, header names matched
+    case-insensitively, values coerced to the schema's types. For code that wants the values (typed
+    connect handlers), not just a verdict."""
+
+    __slots__ = ("_check", "_part")
+
+    def __init__(self, schema: Mapping[str, Any], part: Literal["query", "headers"]) -> None:
+        self._part = _QUERY if part == "query" else _HEADERS
+        self._check = _ObjectCheck(schema, self._part, _unreachable)
+
+    def read(self, environ: Mapping[str, Any]) -> dict[str, Any]:
+        """The part of the request described by the WSGI ``environ``, as a JSON object."""
+        return self._part.read(self._check, environ)
+
+
+def _unreachable(message: str, path: str, rule: str) -> NoReturn:
+    raise AssertionError(f"a BindingsReader never validates ({path}: {message}, {rule})")
 
 
 @dataclass(frozen=True)

@@ -342,3 +342,18 @@ def test_method_query_and_headers_together() -> None:
     assert rejection(check, {**good, "REQUEST_METHOD": "POST"}).rule == "method"
     assert rejection(check, {**good, "QUERY_STRING": "EIO=4"}).path == "$.query.token"
     assert rejection(check, {**good, "HTTP_X_API_KEY": "nope"}).path == "$.headers['X-API-Key']"
+
+
+def test_bindings_reader_gives_the_coerced_values() -> None:
+    from asynction.validation import BindingsReader
+
+    query = BindingsReader(
+        {"type": "object", "properties": {"limit": {"type": "integer"}, "tag": {"type": "array"}}},
+        "query",
+    )
+    environ = {"QUERY_STRING": "limit=5&tag=a&tag=b&EIO=4&transport=websocket"}
+    assert query.read(environ) == {"limit": 5, "tag": ["a", "b"]}
+    headers = BindingsReader(
+        {"type": "object", "properties": {"X-Version": {"type": "integer"}}}, "headers"
+    )
+    assert headers.read({"HTTP_X_VERSION": "3"})["X-Version"] == 3
