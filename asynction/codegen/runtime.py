@@ -686,7 +686,9 @@ class TypedServer(AsynctionSocketIO):
         # validation reads them.
         from asynction.validation import BindingsReader
 
-        reader = BindingsReader(schema, "query" if part == "query" else "headers")
+        reader = BindingsReader(
+            schema, "query" if part == "query" else "headers", namespace=namespace
+        )
         load = _loader(model, trusted=self.validation)
 
         def read(environ: Mapping[str, Any]) -> Any:

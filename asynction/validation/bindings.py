@@ -96,19 +96,25 @@ class BindingsReader:
     case-insensitively, values coerced to the schema's types. For code that wants the values (typed
     connect handlers), not just a verdict."""
 
-    __slots__ = ("_check", "_part")
+    __slots__ = ("_check", "_namespace", "_part")
 
-    def __init__(self, schema: Mapping[str, Any], part: Literal["query", "headers"]) -> None:
+    def __init__(
+        self, schema: Mapping[str, Any], part: Literal["query", "headers"], *, namespace: str
+    ) -> None:
+        self._namespace = namespace
         self._part = _QUERY if part == "query" else _HEADERS
-        self._check = _ObjectCheck(schema, self._part, _unreachable)
+        self._check = _ObjectCheck(schema, self._part, self._fail)
 
     def read(self, environ: Mapping[str, Any]) -> dict[str, Any]:
-        """The part of the request described by the WSGI ``environ``, as a JSON object."""
+        """The part of the request described by the WSGI ``environ``, as a JSON object.
+
+        :raises BindingsValidationException: a value that cannot be read at all (a query parameter
+            given several times where the schema wants one value).
+        """
         return self._part.read(self._check, environ)
 
-
-def _unreachable(message: str, path: str, rule: str) -> NoReturn:
-    raise AssertionError(f"a BindingsReader never validates ({path}: {message}, {rule})")
+    def _fail(self, message: str, path: str, rule: str) -> NoReturn:
+        raise BindingsValidationException(message, namespace=self._namespace, path=path, rule=rule)
 
 
 @dataclass(frozen=True)

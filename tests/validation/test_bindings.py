@@ -350,10 +350,18 @@ def test_bindings_reader_gives_the_coerced_values() -> None:
     query = BindingsReader(
         {"type": "object", "properties": {"limit": {"type": "integer"}, "tag": {"type": "array"}}},
         "query",
+        namespace="/n",
     )
     environ = {"QUERY_STRING": "limit=5&tag=a&tag=b&EIO=4&transport=websocket"}
     assert query.read(environ) == {"limit": 5, "tag": ["a", "b"]}
     headers = BindingsReader(
-        {"type": "object", "properties": {"X-Version": {"type": "integer"}}}, "headers"
+        {"type": "object", "properties": {"X-Version": {"type": "integer"}}},
+        "headers",
+        namespace="/n",
     )
     assert headers.read({"HTTP_X_VERSION": "3"})["X-Version"] == 3
+    once = BindingsReader(
+        {"type": "object", "properties": {"limit": {"type": "integer"}}}, "query", namespace="/n"
+    )
+    with pytest.raises(BindingsValidationException, match="must be given once, got 2 values"):
+        once.read({"QUERY_STRING": "limit=1&limit=2"})
