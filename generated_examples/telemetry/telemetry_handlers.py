@@ -8,7 +8,8 @@ subclass leaves alone: ``telemetry_app.py`` overrides them all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hmac
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from asynction.types import SecurityInfo
@@ -19,9 +20,19 @@ OPERATOR_TOKENS = {"token-alice": "alice"}
 """Bearer token → operator."""
 
 
+def _owner(secrets: Mapping[str, str], presented: str) -> str | None:
+    """Whom a presented secret belongs to, compared in constant time so that response times do
+    not reveal how much of a secret an attacker has guessed."""
+    owner = None
+    for secret, name in secrets.items():
+        if hmac.compare_digest(secret.encode(), presented.encode()):
+            owner = name
+    return owner
+
+
 def device_key_info(api_key: str, required_scopes: Sequence[str]) -> SecurityInfo | None:
     """The device an API key belongs to, or ``None`` to refuse the connection."""
-    device = DEVICE_KEYS.get(api_key)
+    device = _owner(DEVICE_KEYS, api_key)
     return None if device is None else {"sub": device, "scopes": []}
 
 
@@ -29,7 +40,7 @@ def operator_token_info(
     token: str, required_scopes: Sequence[str], bearer_format: str | None
 ) -> SecurityInfo | None:
     """The operator a bearer token belongs to, or ``None`` to refuse the connection."""
-    operator = OPERATOR_TOKENS.get(token)
+    operator = _owner(OPERATOR_TOKENS, token)
     return None if operator is None else {"sub": operator, "scopes": []}
 
 
