@@ -14,6 +14,7 @@ __version__ = "1.0.0.dev0"
 
 _EXPORTS = {
     "AsynctionSocketIO": "asynction.server",
+    "MockAsynctionSocketIO": "asynction.mock.server",
     "SecurityInfo": "asynction.types",
     "AsynctionException": "asynction.exceptions",
     "ValidationException": "asynction.exceptions",
@@ -30,6 +31,7 @@ __all__ = [
     "AsynctionSocketIO",
     "BindingsValidationException",
     "MessageAckValidationException",
+    "MockAsynctionSocketIO",
     "PayloadValidationException",
     "SecurityException",
     "SecurityInfo",
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         SpecError,
         ValidationException,
     )
+    from asynction.mock.server import MockAsynctionSocketIO
     from asynction.server import AsynctionSocketIO
     from asynction.spec import load_spec
     from asynction.types import SecurityInfo

@@ -29,12 +29,23 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="The AsyncAPI document, for `mock run` (the predecessor's "
+            "`asynction --spec SPEC mock run`).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Spec-first Socket.IO for Python."""
+    ctx.ensure_object(dict)["spec"] = spec
 
 
 def _load(spec: Path) -> Api:
@@ -176,6 +187,11 @@ app.command("docs")(_docs_command)
 from asynction.codegen.command import codegen_command as _codegen_command  # noqa: E402
 
 app.command("codegen")(_codegen_command)
+
+# `asynction mock run` lives with the mock server (asynction/mock/command.py).
+from asynction.mock.command import mock_app as _mock_app  # noqa: E402
+
+app.add_typer(_mock_app, name="mock")
 
 
 def main() -> None:
