@@ -870,6 +870,11 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
                 server._shares_app = True
 
     @property
+    def socketio_path(self) -> str:
+        """The Socket.IO path in use, without surrounding slashes (``events/socket.io``)."""
+        return self._socketio_path.strip("/")
+
+    @property
     def base_path(self) -> str:
         """Where the docs routes live: the parent of the Socket.IO path (``/events`` for
         ``events/socket.io``, ``""`` for ``socket.io``)."""

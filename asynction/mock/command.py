@@ -209,7 +209,7 @@ def describe_mock(
     """What ``mock run`` prints before serving: where, what it emits, what it answers."""
     api = mock.spec
     base = f"http://{host}:{port}"
-    path = "/" + mock._socketio_path.strip("/")
+    path = "/" + mock.socketio_path
     lines = [
         f"Mock of {api.title} {api.version} (AsyncAPI {api.asyncapi_version}) from {api.source}",
         f"Listening on {base} (Socket.IO path {path})",
