@@ -869,6 +869,19 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
             for server in servers:
                 server._shares_app = True
 
+    def run(
+        self, app: Flask, host: str | None = None, port: int | None = None, **kwargs: Any
+    ) -> None:
+        """Run the server (Flask-SocketIO's ``run``). With the ``threading`` async mode (werkzeug)
+        the connection is closed once a websocket ends, unless a ``request_handler`` is given:
+        werkzeug would otherwise keep every disconnecting client waiting for seconds."""
+        server = getattr(self, "server", None)
+        if server is not None and server.eio.async_mode == "threading":
+            from asynction.serving import WebSocketClosingHandler
+
+            kwargs.setdefault("request_handler", WebSocketClosingHandler)
+        super().run(app, host=host, port=port, **kwargs)
+
     @property
     def socketio_path(self) -> str:
         """The Socket.IO path in use, without surrounding slashes (``events/socket.io``)."""

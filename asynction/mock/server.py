@@ -61,25 +61,6 @@ def ack_value(arguments: tuple[Any, ...]) -> Any:
     return arguments
 
 
-def _request_handler() -> type[Any]:
-    """werkzeug's request handler, closing the TCP connection once a websocket ends.
-
-    Left open, werkzeug reads the client's websocket close frame as the next HTTP request, and the
-    client waits seconds for a close frame that never comes back: every disconnect would hang.
-    """
-    from werkzeug.serving import WSGIRequestHandler
-
-    class WebSocketClosingHandler(WSGIRequestHandler):
-        def run_wsgi(self) -> None:
-            try:
-                super().run_wsgi()
-            finally:
-                if self.headers.get("Upgrade", "").lower() == "websocket":
-                    self.close_connection = True
-
-    return WebSocketClosingHandler
-
-
 class MockAsynctionSocketIO(AsynctionSocketIO):
     """A Flask-SocketIO server that fakes the API an AsyncAPI document describes.
 
@@ -325,15 +306,12 @@ class MockAsynctionSocketIO(AsynctionSocketIO):
             to 8.
         :param kwargs: further options of :meth:`flask_socketio.SocketIO.run`. With the threading
             async mode (werkzeug), ``allow_unsafe_werkzeug`` defaults to ``True``: the mock is a
-            development tool, and must run without a terminal (CI, Docker, the background);
-            and werkzeug's ``request_handler`` defaults to one that closes a connection once its
-            websocket ends (werkzeug would otherwise keep clients waiting on disconnect).
+            development tool, and must run without a terminal (CI, Docker, the background).
         """
         if getattr(self, "server", None) is None:
             self.init_app(app)  # built without an app: attach it now, as Flask-SocketIO's run needs
         if self.server.eio.async_mode == "threading":
             kwargs.setdefault("allow_unsafe_werkzeug", True)
-            kwargs.setdefault("request_handler", _request_handler())
         # The models behind the fake data are generated while the server starts listening.
         self.start_background_task(self.fake_data.prepare)
         self.start_subscription_tasks(subscription_task_interval, max_worker_number)

@@ -7,16 +7,17 @@ import importlib.util
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import flask
 import socketio
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from tests.live import LiveServer, serve
+
+__all__ = ["LiveServer", "serve"]  # the codegen tests import them from here
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "generated_examples"
@@ -88,49 +89,6 @@ def generate_module(spec: Path, directory: Path, name: str, **options: Any) -> M
     (file,) = generate(spec, output, **options)
     output.write_text(file.text, encoding="utf-8")
     return load_module(output)
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler, without request logs, closing the TCP connection after a websocket
-    (else werkzeug reads the client's close frame as the next request and the client waits)."""
-
-    def run_wsgi(self) -> None:
-        try:
-            super().run_wsgi()
-        finally:
-            if self.headers.get("Upgrade", "").lower() == "websocket":
-                self.close_connection = True
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
-@dataclass
-class LiveServer:
-    """A Flask app served by werkzeug (threaded) on a random port of 127.0.0.1."""
-
-    port: int
-    wsgi: BaseWSGIServer
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-@contextmanager
-def serve(app: flask.Flask) -> Iterator[LiveServer]:
-    """Serve ``app`` (websockets through simple-websocket) until the block ends."""
-    wsgi = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    wsgi.daemon_threads = True
-    thread = threading.Thread(target=wsgi.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield LiveServer(wsgi.server_port, wsgi)
-    finally:
-        wsgi.shutdown()
-        wsgi.server_close()
-        thread.join(timeout=5)
 
 
 class Clients:

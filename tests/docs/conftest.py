@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 import flask
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests import live
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -54,41 +55,19 @@ def unavailable(reason: str) -> NoReturn:
 # -- live server ------------------------------------------------------------------------------
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """No request logs; the TCP connection is closed after a websocket (else werkzeug reads the
-    client's close frame as the next HTTP request)."""
-
-    def run_wsgi(self) -> None:
-        try:
-            super().run_wsgi()
-        finally:
-            if self.headers.get("Upgrade", "").lower() == "websocket":
-                self.close_connection = True
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
 @contextmanager
 def serve(app: flask.Flask) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 (a free port, threaded) until the block ends; yields its URL."""
-    wsgi = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    wsgi.daemon_threads = True
-    thread = threading.Thread(target=wsgi.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{wsgi.server_port}"
-    finally:
-        wsgi.shutdown()
-        wsgi.server_close()
-        thread.join(timeout=5)
+    with live.serve(app) as server:
+        yield server.url
 
 
 @pytest.fixture
 def chat_handlers_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Makes ``chat_handlers`` (named by the chat example spec) importable, with fresh state."""
     monkeypatch.syspath_prepend(str(CHAT_HANDLERS))
+    # Another suite may have imported the example's own chat_handlers under the same name.
+    monkeypatch.delitem(sys.modules, "chat_handlers", raising=False)
     import chat_handlers
 
     chat_handlers.reset()

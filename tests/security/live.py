@@ -4,7 +4,6 @@ free port), python-socketio clients over real websockets."""
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,7 +11,8 @@ from typing import Any
 import flask
 import socketio
 import websocket
-from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests import live
 
 CONNECT_TIMEOUT = 5.0
 CALL_TIMEOUT = 5.0
@@ -39,24 +39,11 @@ def quick_websocket_close(timeout: float = 0.1) -> Iterator[None]:
         websocket.WebSocket.close = original  # type: ignore[method-assign]
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
 @contextmanager
 def serve(app: flask.Flask) -> Iterator[str]:
     """Serve ``app`` until the block ends; yields its base URL."""
-    wsgi = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=wsgi.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{wsgi.server_port}"
-    finally:
-        wsgi.shutdown()
-        wsgi.server_close()
-        thread.join(timeout=5)
+    with live.serve(app) as server:
+        yield server.url
 
 
 class Clients:

@@ -8,18 +8,16 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import flask
 import pytest
 import socketio
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from asynction.server import AsynctionSocketIO
 from tests.fixtures.server import handlers
+from tests.live import LiveServer, serve
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "server"
 CHAT_SPEC = FIXTURES / "chat.yaml"
@@ -37,53 +35,6 @@ def free_port() -> int:
 @pytest.fixture
 def port() -> int:
     return free_port()
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler, without request logs, closing the TCP connection after a websocket.
-
-    Left open, werkzeug reads the client's websocket close frame as the next HTTP request, so the
-    client waits three seconds for the close frame it never gets back.
-    """
-
-    def run_wsgi(self) -> None:
-        try:
-            super().run_wsgi()
-        finally:
-            if self.headers.get("Upgrade", "").lower() == "websocket":
-                self.close_connection = True
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
-@dataclass
-class LiveServer:
-    """A Flask app with its Socket.IO server(s), served by werkzeug in a daemon thread."""
-
-    app: flask.Flask
-    port: int
-    wsgi: BaseWSGIServer
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-@contextmanager
-def serve(app: flask.Flask) -> Iterator[LiveServer]:
-    """Serve ``app`` (threaded, websockets through simple-websocket) until the block ends."""
-    wsgi = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    wsgi.daemon_threads = True
-    thread = threading.Thread(target=wsgi.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield LiveServer(app, wsgi.server_port, wsgi)
-    finally:
-        wsgi.shutdown()
-        wsgi.server_close()
-        thread.join(timeout=5)
 
 
 def chat_app(**kwargs: Any) -> tuple[flask.Flask, AsynctionSocketIO]:
