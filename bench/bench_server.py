@@ -279,16 +279,11 @@ def run_cpu(rounds: int, scale: float) -> dict[str, dict[str, list[float]]]:
 
 def serve(kind: str) -> None:
     """Subprocess entry point: serve one kind on a free port, print READY <port>, serve."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
+    from werkzeug.serving import make_server
 
-    class Handler(WSGIRequestHandler):
-        def run_wsgi(self) -> None:
-            try:
-                super().run_wsgi()
-            finally:
-                if self.headers.get("Upgrade", "").lower() == "websocket":
-                    self.close_connection = True
+    from asynction.serving import WebSocketClosingHandler
 
+    class Handler(WebSocketClosingHandler):
         def log_request(self, *args: Any, **kwargs: Any) -> None:
             pass
 
