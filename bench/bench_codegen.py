@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from bench_spec import medium_schema  # the same medium schema as the spec-layer benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -41,43 +42,6 @@ DATAMODEL_OPTIONS = [
 ]
 
 
-def payload_schema(index: int) -> dict[str, Any]:
-    """A medium object schema: nested object, array of objects, enums, formats, patterns."""
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["id", "createdAt", "status", "owner", "items"],
-        "properties": {
-            "id": {"type": "string", "format": "uuid"},
-            "createdAt": {"type": "string", "format": "date-time"},
-            "status": {"type": "string", "enum": ["new", "active", "done", "failed"]},
-            "priority": {"type": "integer", "minimum": 0, "maximum": 10},
-            "score": {"type": "number", "exclusiveMinimum": 0},
-            "code": {"type": "string", "pattern": f"^[A-Z]{{3}}-{index}-[0-9]+$"},
-            "owner": {
-                "type": "object",
-                "required": ["name"],
-                "properties": {
-                    "name": {"type": "string", "minLength": 1},
-                    "zip": {"type": "string", "pattern": "^[0-9]{5}$"},
-                },
-            },
-            "items": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["sku", "quantity"],
-                    "properties": {
-                        "sku": {"type": "string"},
-                        "quantity": {"type": "integer", "minimum": 1},
-                    },
-                },
-            },
-            "note": {"type": ["string", "null"]},
-        },
-    }
-
-
 def generated_spec() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     messages: dict[str, Any] = {}
@@ -85,7 +49,7 @@ def generated_spec() -> dict[str, Any]:
         refs = []
         for m in range(MESSAGES):
             key = f"Message{n}x{m}"
-            messages[key] = {"name": f"event {m}", "payload": payload_schema(n * MESSAGES + m)}
+            messages[key] = {"name": f"event {m}", "payload": medium_schema(n * MESSAGES + m)}
             refs.append({"$ref": f"#/components/messages/{key}"})
         channels[f"/ns{n}"] = {
             "publish": {"message": {"oneOf": refs[:3]}},
