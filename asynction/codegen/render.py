@@ -355,7 +355,7 @@ class _Renderer:
                         2,
                     )
                 ),
-                ["        return None"],
+                [],  # the docstring is the body: `return None` in a `-> None` method is noise
             ),
             _Method(
                 _signature(namespace.error, ["error: Exception", "/"], "object"),

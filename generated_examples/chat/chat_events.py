@@ -389,7 +389,6 @@ class ChatServer(TypedServer):
 
     def on_chat_disconnect(self, reason: str, /) -> None:
         """A client of namespace ``/chat`` disconnected; ``reason`` is python-socketio's."""
-        return None
 
     def on_chat_error(self, error: Exception, /) -> object:
         """A handler of namespace ``/chat`` failed, or a payload or ack was invalid.

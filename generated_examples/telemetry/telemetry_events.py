@@ -490,7 +490,6 @@ class TelemetryServer(TypedServer):
 
     def on_devices_disconnect(self, reason: str, /) -> None:
         """A client of namespace ``/devices`` disconnected; ``reason`` is python-socketio's."""
-        return None
 
     def on_devices_error(self, error: Exception, /) -> object:
         """A handler of namespace ``/devices`` failed, or a payload or ack was invalid.
@@ -570,7 +569,6 @@ class TelemetryServer(TypedServer):
 
     def on_dashboard_disconnect(self, reason: str, /) -> None:
         """A client of namespace ``/dashboard`` disconnected; ``reason`` is python-socketio's."""
-        return None
 
     def on_dashboard_error(self, error: Exception, /) -> object:
         """A handler of namespace ``/dashboard`` failed, or a payload or ack was invalid.

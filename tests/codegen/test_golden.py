@@ -135,3 +135,28 @@ def test_templates_are_found_inside_the_package_as_in_a_wheel(tmp_path: Path) ->
         check=True,
     )
     assert Path(result.stdout.strip()) == tmp_path / "asynction" / "templates" / "codegen"
+
+
+@pytest.mark.skipif(ruff_binary() is None, reason="the ruff package is not installed")
+def test_generated_modules_pass_ruff_check_with_default_rules(tmp_path: Path) -> None:
+    """As a user's project would lint them: ruff's default rules, no configuration of ours, and
+    run outside this repository (where `asynction` would count as first-party)."""
+    import subprocess
+
+    binary = ruff_binary()
+    assert binary is not None
+    result = subprocess.run(
+        [
+            binary,
+            "check",
+            "--isolated",
+            "--target-version",
+            "py310",
+            *(str(example.output) for example in EXAMPLE_LIST),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
