@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import flask
 from flask import Flask, has_request_context
 from flask_socketio import SocketIO
+from socketio import packet as packets
 from socketio.exceptions import ConnectionRefusedError as SocketIOConnectionRefusedError
 from socketio.packet import Packet
 
@@ -38,6 +41,7 @@ from asynction.exceptions import (
     BindingsValidationException,
     HandlerImportError,
     MessageAckValidationException,
+    PayloadValidationException,
     SecurityException,
     SpecError,
     SpecLocation,
@@ -75,9 +79,95 @@ _docs_counter = itertools.count(1)
 
 _JSON_LEAVES = frozenset({str, int, float, bool, type(None)})
 
+_EVENT_NAME = re.compile(r'\s*\[\s*("(?:[^"\\]|\\.){0,256}")\s*[,\]]')
+"""The event name at the start of an event packet's data (``["name", ...``), read without decoding
+the rest: data too deep (or too broken) to decode can still be answered as that event."""
+
+_MAX_INT_DIGITS = 100
+"""Integers of more digits are refused when decoding packets (Engine.IO's own rule: converting a
+huge digit string costs quadratic time)."""
+
+
+class NotJSONError(ValueError):
+    """Packet data that is not JSON: malformed, nested too deeply, ``NaN``/``Infinity``, or an
+    integer of more than 100 digits."""
+
+    def __init__(self, reason: str, rule: str, text: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.rule = rule
+        """``json``, or ``depth`` for data nested deeper than the decoder goes."""
+        self.text = text
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits) > _MAX_INT_DIGITS:
+        raise ValueError(f"an integer of more than {_MAX_INT_DIGITS} digits")
+    return int(digits)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+class PacketJSON:
+    """The JSON module of Socket.IO and Engine.IO packets: the standard library's, refusing what
+    is not JSON with :class:`NotJSONError` (a ``ValueError``), never ``RecursionError``.
+
+    Python's decoder accepts ``NaN`` and ``Infinity`` and raises ``RecursionError`` on data nested
+    about a thousand levels deep, which python-socketio lets escape into a worker thread. Installed
+    as the server's ``json`` option unless another is given (python-socketio then uses it for
+    Engine.IO packets too, process-wide). Decoding reuses one decoder, as ``json.loads`` does
+    without options, where python-engineio's module builds one per packet: it is faster.
+    """
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(text: str | bytes, **kwargs: Any) -> Any:
+        """``json.loads``, strict: no ``NaN``/``Infinity``, integers of at most 100 digits."""
+        try:
+            if kwargs:
+                options = {"parse_int": _bounded_int, "parse_constant": _no_constant, **kwargs}
+                return json.loads(text, **options)
+            return _decode(text if isinstance(text, str) else text.decode("utf-8"))
+        except RecursionError:
+            raise NotJSONError("data nested too deeply to decode", "depth", _text(text)) from None
+        except json.JSONDecodeError as error:
+            reason = f"not valid JSON ({error.msg} at column {error.colno})"
+            raise NotJSONError(reason, "json", _text(text)) from None
+        except ValueError as error:  # parse_int, parse_constant, bytes that are not UTF-8
+            raise NotJSONError(f"not valid JSON ({error})", "json", _text(text)) from None
+
+
+_decode = json.JSONDecoder(parse_int=_bounded_int, parse_constant=_no_constant).decode
+
+
+def _text(text: str | bytes) -> str:
+    return text if isinstance(text, str) else text.decode("utf-8", "replace")
+
+
+class UndecodablePayload:
+    """Stands for the arguments of an incoming packet that are not JSON data.
+
+    An event packet whose data does not decode (or that carries binary attachments where its
+    payload is declared JSON) reaches the event with this as its only argument; the server then
+    answers it through the error path (:class:`PayloadValidationException`) without running the
+    handler. A connection payload (``auth``) that does not decode refuses the connection.
+    """
+
+    __slots__ = ("reason", "rule")
+
+    def __init__(self, reason: str, rule: str = "json") -> None:
+        self.reason = reason
+        self.rule = rule
+
+    def __repr__(self) -> str:
+        return f"UndecodablePayload({self.reason!r})"
+
 
 class JsonPacket(Packet):  # type: ignore[misc]
-    """python-socketio's default (JSON) packet with a faster binary check.
+    """python-socketio's default (JSON) packet with a faster binary check and strict decoding.
 
     python-socketio walks the data of every packet it sends looking for ``bytes`` (to choose a
     binary packet type), recursively, building a list per container: for a 15-field payload that
@@ -85,7 +175,17 @@ class JsonPacket(Packet):  # type: ignore[misc]
     anywhere in nested lists and dict values; like python-socketio's, it does not enter tuples)
     iteratively and skipping JSON scalars at once: two to six times faster, and no recursion
     limit. Installed unless another ``serializer`` is given.
+
+    Incoming data that is not JSON (see :class:`PacketJSON`) becomes an
+    :class:`UndecodablePayload` for the event, ack or connection it belongs to, so that it is
+    answered instead of ending in a traceback; an event packet that names no event is refused
+    with one ``ValueError`` (which python-engineio logs). Binary attachments sent with an event
+    listed in :attr:`json_only_events` become an :class:`UndecodablePayload` too.
     """
+
+    json = PacketJSON
+    json_only_events: frozenset[tuple[str, str]] = frozenset()
+    """``(namespace, event)`` pairs whose payload is JSON: binary attachments are refused."""
 
     @classmethod
     def data_is_binary(cls, data: Any) -> bool:
@@ -107,6 +207,72 @@ class JsonPacket(Packet):  # type: ignore[misc]
             elif isinstance(item, (bytes, bytearray)):
                 return True
         return False
+
+    def decode(self, encoded_packet: Any) -> int:
+        """Decode a packet; data that is not JSON becomes an :class:`UndecodablePayload`."""
+        try:
+            attachments: int = super().decode(encoded_packet) or 0
+        except NotJSONError as error:
+            attachments = self._undecodable(encoded_packet, error)
+        except RecursionError:  # a JSON module of the application's
+            too_deep = NotJSONError("data nested too deeply to decode", "depth", "")
+            attachments = self._undecodable(encoded_packet, too_deep)
+        kind = self.packet_type
+        if kind == packets.EVENT or kind == packets.BINARY_EVENT:
+            data = self.data
+            if type(data) is not list or not data or type(data[0]) is not str:
+                raise ValueError(
+                    f"malformed event packet in namespace {self.namespace or '/'!r}: "
+                    "its data must be a list starting with the event name"
+                )
+        return attachments
+
+    def _undecodable(self, encoded_packet: Any, error: NotJSONError) -> int:
+        payload: Any = UndecodablePayload(error.reason, error.rule)
+        kind = self.packet_type
+        if kind == packets.EVENT or kind == packets.BINARY_EVENT:
+            found = _EVENT_NAME.match(error.text)
+            if found is None:
+                raise ValueError(
+                    f"undecodable event packet in namespace {self.namespace or '/'!r}: "
+                    f"{error.reason}, and no event name to answer"
+                ) from None
+            self.data = [json.loads(found[1]), payload]
+        elif kind == packets.ACK or kind == packets.BINARY_ACK:
+            self.data = [payload]
+        elif kind == packets.CONNECT:
+            self.data = payload
+        else:
+            raise ValueError(f"undecodable Socket.IO packet: {error.reason}") from None
+        header = re.match(r"[56](\d{1,10})-", encoded_packet)
+        return int(header[1]) if header else 0
+
+    def add_attachment(self, attachment: Any) -> bool:
+        """Add a binary attachment; once complete, refuse binary data for JSON-only events."""
+        complete: bool = super().add_attachment(attachment)
+        if complete and self.packet_type == packets.BINARY_EVENT and self.json_only_events:
+            data = self.data
+            if (self.namespace or "/", data[0]) in self.json_only_events:
+                where = _binary_path(data[1:])
+                reason = f"binary data at {where} of the arguments, where JSON is declared"
+                self.data = [data[0], UndecodablePayload(reason)]
+        return complete
+
+
+def _binary_path(arguments: list[Any]) -> str:
+    """The JSON path (in the argument list) of the first ``bytes`` value."""
+    stack: list[tuple[str, Any]] = [("$", arguments)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, (bytes, bytearray)):
+            return path
+        if isinstance(value, dict):
+            stack.extend((f"{path}.{key}", item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(
+                (f"{path}[{index}]", item) for index, item in reversed(list(enumerate(value)))
+            )
+    return "$"
 
 
 @dataclass(frozen=True)
@@ -188,6 +354,129 @@ def _bindings_message(error: BindingsValidationException, namespace: str) -> str
     return message if message.startswith("namespace") else f"namespace {namespace!r}: {message}"
 
 
+def _bound_websocket_messages(server: Any) -> None:
+    """Make the ``threading`` mode's websockets refuse a message past ``max_http_buffer_size`` as
+    it arrives (see :class:`_BoundedWebSocket`)."""
+    eio = getattr(server, "eio", None)
+    drivers = getattr(eio, "_async", None)
+    if not isinstance(drivers, dict):
+        return
+    websocket = drivers.get("websocket")
+    if getattr(websocket, "__name__", None) != "SimpleWebSocketWSGI":
+        return  # another async mode, or a python-engineio this was not written against
+    # The drivers dict is python-engineio's module-level one: give this server a copy.
+    eio._async = {**drivers, "websocket": _BoundedWebSocket}  # type: ignore[union-attr]
+
+
+def _simple_websocket() -> Any:
+    import simple_websocket  # type: ignore[import-untyped]  # python-engineio's dependency
+
+    return simple_websocket
+
+
+class _BoundedWebSocket:
+    """python-engineio's websocket for the ``threading`` mode (``SimpleWebSocketWSGI``), with the
+    message size bounded while the message arrives.
+
+    python-engineio checks a message's size only once simple-websocket has buffered all of it: a
+    client can make the server hold any amount of memory (a 50 MB message costs ~100 MB, a few GB
+    take the process down). simple-websocket can close the connection (1009, message too big) at
+    the limit instead; but it stops without waking a ``receive`` that already waits, so ``wait``
+    looks again every second instead of waiting for good.
+    """
+
+    def __init__(self, handler: Callable[[Any], Any], server: Any, **kwargs: Any) -> None:
+        self.app = handler
+        self.options = {"max_message_size": server.max_http_buffer_size, **kwargs}
+        self.ws: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        self.ws = _simple_websocket().Server(environ, **self.options)
+        result = self.app(self)
+        if self.ws.mode == "gunicorn":
+            raise StopIteration()
+        if self.ws.mode == "werkzeug":
+            raise ConnectionError()
+        return result
+
+    def close(self) -> None:
+        """Close the websocket."""
+        if self.ws.connected:
+            self.ws.close()
+
+    def send(self, message: Any) -> None:
+        """Send a message (``OSError`` once the connection is closed, as python-engineio expects)."""
+        try:
+            self.ws.send(message)
+        except _simple_websocket().ConnectionClosed:
+            raise OSError() from None
+
+    def wait(self) -> Any:
+        """The next message, or ``None`` once the connection is closed."""
+        closed = _simple_websocket().ConnectionClosed
+        while True:
+            try:
+                message = self.ws.receive(timeout=1.0)
+            except closed:
+                return None
+            if message is not None:
+                return message
+            if not self.ws.connected:
+                return None
+
+
+class _PollingBodyLimit:
+    """WSGI middleware refusing (413) a long-polling POST larger than ``max_http_buffer_size``
+    before python-engineio reads it.
+
+    python-engineio refuses it too, but by closing the session and waiting for the client's next
+    poll to carry the close: a client that never polls again holds the request's thread forever.
+    """
+
+    def __init__(self, app: Callable[..., Any], socketio_path: str, limit: int) -> None:
+        self.app = app
+        self.prefix = f"/{socketio_path.strip('/')}/"
+        self.limit = limit
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("REQUEST_METHOD") == "POST" and (
+            f"{environ.get('PATH_INFO', '')}/".startswith(self.prefix)
+        ):
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > self.limit:
+                start_response(
+                    "413 Content Too Large",
+                    [("Content-Type", "text/plain"), ("Connection", "close")],
+                )
+                return [b"Content is too long"]
+        return self.app(environ, start_response)
+
+
+def _refusal(undecodable: UndecodablePayload, namespace: str, event: str) -> Callable[..., Any]:
+    """A stand-in for the handler of an event whose data is not JSON: it refuses it."""
+
+    def refuse(*args: Any) -> NoReturn:
+        raise PayloadValidationException(
+            f"invalid payload: {undecodable.reason} (rule: {undecodable.rule})",
+            namespace=namespace,
+            event=event,
+            rule=undecodable.rule,
+        )
+
+    return refuse
+
+
+def _refuse_undecodable_ack(args: tuple[Any, ...], namespace: str, event: str | None) -> None:
+    if args and args[-1].__class__ is UndecodablePayload:
+        reason = args[-1].reason
+        raise MessageAckValidationException(
+            f"invalid ack: {reason}", namespace=namespace, event=event, rule=args[-1].rule
+        )
+
+
 def _as_arguments(data: Any) -> tuple[Any, ...]:
     """The Socket.IO arguments python-socketio sends for an emit's ``data``."""
     if data is None:
@@ -253,7 +542,11 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
                 kwargs["path"] = server.path
         self._socketio_path = str(kwargs.get("path") or kwargs.get("resource") or "socket.io")
         if kwargs.get("serializer", "default") == "default":
-            kwargs["serializer"] = JsonPacket
+            # One class per server: python-socketio sets its `json` attribute (json= option).
+            kwargs["serializer"] = type(
+                "JsonPacket", (JsonPacket,), {"json_only_events": self._json_only_events()}
+            )
+        kwargs.setdefault("json", PacketJSON)
         super().__init__(app, **kwargs)
         if default_error_handler is not None:
             self.on_error_default(default_error_handler)
@@ -302,6 +595,19 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
             **kwargs,
         )
 
+    def _json_only_events(self) -> frozenset[tuple[str, str]]:
+        """The incoming events whose payload is validated JSON: binary attachments are refused."""
+        if not self.validation:
+            return frozenset()
+        default = self.spec.default_content_type
+        return frozenset(
+            (namespace.name, event.name)
+            for namespace in self.spec.namespaces
+            for event in namespace.incoming
+            if event.payload is not None
+            and "json" in (event.content_type or default or "application/json").lower()
+        )
+
     # -- set-up ---------------------------------------------------------------------------
 
     def init_app(self, app: Flask | None, **kwargs: Any) -> None:
@@ -324,7 +630,11 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
         if path:
             self._socketio_path = str(path)
         super().init_app(app, **kwargs)
+        _bound_websocket_messages(self.server)
         if app is not None:
+            app.wsgi_app = _PollingBodyLimit(  # type: ignore[method-assign]
+                app.wsgi_app, self._socketio_path, self.server.eio.max_http_buffer_size
+            )
             self._track_app(app)
             if self.docs:
                 self._register_docs(app)
@@ -472,6 +782,59 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
         self.on_event(event.name, wrapped, namespace=namespace.name)
 
     # -- wrappers -------------------------------------------------------------------------
+
+    def _handle_event(
+        self,
+        handler: Callable[..., Any],
+        message: str | None,
+        namespace: str,
+        sid: str,
+        *args: Any,
+    ) -> Any:
+        """Flask-SocketIO's dispatch of every event to its handler, made to answer data that is not
+        JSON through the error path, and to log (once, with the namespace, event and client) what
+        fails with no error handler to take it, or in the error handler itself, instead of ending
+        the event's thread with a traceback and no log."""
+        # message is None for the ack callback of an emit: its own wrapper checks the ack.
+        if message is not None and args and args[-1].__class__ is UndecodablePayload:
+            undecodable: UndecodablePayload = args[-1]
+            if message == "connect":
+                logger.warning(
+                    "namespace %r: connection refused: the auth payload is %s",
+                    namespace,
+                    undecodable.reason,
+                )
+                raise SocketIOConnectionRefusedError(f"invalid auth payload: {undecodable.reason}")
+            event = str(args[0]) if message == "*" and len(args) > 1 else message
+            handler = _refusal(undecodable, namespace, event)
+        try:
+            return super()._handle_event(handler, message, namespace, sid, *args)
+        except SocketIOConnectionRefusedError:
+            raise
+        except Exception as error:
+            server = self.server
+            if server is None or not server.async_handlers:
+                raise  # to the caller: the test client, or python-socketio, which logs it
+            if message is None:
+                where = f"namespace {namespace!r}, client {sid}, an ack callback"
+            else:
+                event = str(args[0]) if message == "*" and args else message
+                where = f"namespace {namespace!r}, event {event!r}, client {sid}"
+            if isinstance(error, ValidationException):
+                logger.warning("%s", error)
+            elif self._error_handler(namespace) is not None:
+                logger.error(
+                    "%s: the error handler failed on %r", where, error.__context__, exc_info=error
+                )
+            else:
+                logger.error(
+                    "%s: the handler raised %s: %s",
+                    where,
+                    type(error).__name__,
+                    error,
+                    exc_info=error,
+                )
+            return server.not_handled
 
     def _error_handler(self, namespace: str) -> ErrorHandler | None:
         handler: ErrorHandler | None = self.exception_handlers.get(
@@ -702,6 +1065,7 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
             positional, var_positional, _, _ = _accepts(handler)
             takes_reason = var_positional or positional >= 1
         report = self._report
+        error_handler_of = self._error_handler
 
         def on_disconnect(*reason: Any) -> Any:
             if secured:
@@ -710,9 +1074,19 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
                 return None
             try:
                 return handler(*reason) if takes_reason else handler()
-            except TypeError as error:
-                # python-socketio retries a disconnect handler that raises TypeError without
-                # its reason: handle it here so that the user's handler never runs twice.
+            except Exception as error:
+                # Escaping, it would stop python-socketio before it forgets the client (its rooms,
+                # its other namespaces); a TypeError would also make it call the handler again.
+                if error_handler_of(namespace) is None:
+                    logger.error(
+                        "namespace %r, client %s: the disconnect handler raised %s: %s",
+                        namespace,
+                        flask.request.sid,  # type: ignore[attr-defined]
+                        type(error).__name__,
+                        error,
+                        exc_info=error,
+                    )
+                    return None
                 return report(error, namespace)
 
         return on_disconnect
@@ -835,7 +1209,9 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
                 checks.payload(_as_arguments(args[0] if args else kwargs.get("data")))
         result = super().call(event, *args, **kwargs)
         if checks is not None and checks.ack is not None:
-            checks.ack(_as_arguments(result))
+            arguments = _as_arguments(result)
+            _refuse_undecodable_ack(arguments, kwargs.get("namespace") or "/", event)
+            checks.ack(arguments)
         return result
 
     def _checked_callback(
@@ -850,6 +1226,7 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
 
         def checked(*args: Any) -> Any:
             try:
+                _refuse_undecodable_ack(args, namespace, None)
                 validate(args)
             except MessageAckValidationException as error:
                 report(error, namespace)

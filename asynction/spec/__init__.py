@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from asynction.exceptions import SpecError, SpecLocation
-from asynction.spec.loader import read_file
+from asynction.spec.loader import MAX_NESTING, check_shape, read_file
 from asynction.spec.model import (
     MAIN_NAMESPACE,
     Api,
@@ -70,6 +70,14 @@ def load_spec(
     gc.disable()
     try:
         return _load(source, base_path=base_path, ref_root=ref_root)
+    except RecursionError:
+        # Documents are bounded to MAX_NESTING levels before anything walks them; this is the
+        # backstop for a caller already deep in its own stack.
+        label = MAPPING_LABEL if isinstance(source, Mapping) else str(source)
+        raise SpecError.at(
+            SpecLocation(label),
+            f"the document is nested too deeply to be processed (at most {MAX_NESTING} levels)",
+        ) from None
     finally:
         if collecting:
             gc.enable()
@@ -89,6 +97,7 @@ def _load(
     if isinstance(source, Mapping):
         document = source
         file = MAPPING_LABEL
+        check_shape(document, file=file)
         path = Path(base_path) if base_path is not None else Path.cwd() / "asyncapi.yaml"
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)

@@ -62,6 +62,15 @@ def _text(node: Node | None) -> str | None:
     return node.value if node is not None and isinstance(node.value, str) else None
 
 
+def _scopes(location: SpecLocation, scopes: Any) -> tuple[str, ...]:
+    """The scopes of a security requirement: a list of strings (absent or null: none)."""
+    if scopes is None:
+        return ()
+    if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
+        raise SpecError.at(location, "scopes must be a list of strings")
+    return tuple(scopes)
+
+
 def _namespace_name(key: str) -> str:
     return key if key.startswith("/") else f"/{key}"
 
@@ -156,16 +165,23 @@ class _Builder:
             ):
                 requirements.append(
                     {
-                        str(name): tuple(scopes or ())
+                        str(name): _scopes(element.location.child(name), scopes)
                         for name, scopes in element.value.items()
                         if not str(name).startswith("x-")
                     }
                 )
                 continue
-            scheme_name = self.scheme_name(element, schemes)
             target = self.resolver.deref(element)
-            scopes = target.value.get("scopes") if isinstance(target.value, Mapping) else None
-            requirements.append({scheme_name: tuple(scopes or ())})
+            if not isinstance(target.value, Mapping):
+                # x-security is an extension the structure check leaves alone
+                raise SpecError.at(
+                    target.location,
+                    "a security requirement must be a mapping of scheme names to scopes (2.x) "
+                    f"or a Security Scheme Object (3.0), not {type(target.value).__name__}",
+                )
+            scheme_name = self.scheme_name(element, schemes)
+            scopes = target.value.get("scopes")
+            requirements.append({scheme_name: _scopes(target.location.child("scopes"), scopes)})
         return tuple(requirements)
 
     def scheme_name(self, element: Node, schemes: Mapping[str, SecurityScheme]) -> str:

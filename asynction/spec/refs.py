@@ -157,7 +157,12 @@ class Resolver:
                 where, f"$ref {ref!r}: only JSON pointer fragments (#/...) are supported"
             )
         if file_uri != self.root_uri:
-            path = _uri_to_path(file_uri).resolve()
+            try:
+                path = _uri_to_path(file_uri).resolve()
+            except (OSError, ValueError) as error:  # a NUL byte, a symlink loop
+                raise SpecError.at(
+                    where, f"$ref {ref!r} is not a usable file path: {error}"
+                ) from None
             if not path.is_relative_to(self.ref_root):
                 raise SpecError.at(
                     where,
@@ -333,6 +338,11 @@ class _SchemaBundler:
             return value
         out: dict[str, Any] = {}
         ref = node.ref
+        if ref is None and "$ref" in value:
+            raise SpecError.at(
+                node.location.child("$ref"),
+                f"$ref must be a string (a URI reference), not {type(value['$ref']).__name__}",
+            )
         if ref is not None:
             out["$ref"] = f"#/$defs/{self.reference(node)}"
         for key, item in value.items():
