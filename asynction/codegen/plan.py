@@ -22,6 +22,7 @@ from typing import Any, Literal
 from asynction.codegen.naming import NameAllocator, namespace_words, pascal_case, snake_case
 from asynction.spec.model import MAIN_NAMESPACE, Api, Event, JsonSchema, Namespace
 from asynction.validation.arguments import ArgumentShape, argument_shape
+from asynction.validation.schema import plain_json
 
 __all__ = [
     "ArgsPlan",
@@ -488,7 +489,7 @@ def _typing_view(schema: Any, rewrite: Callable[[str], str], *, root: bool = Fal
         elif key in _SCHEMA_VALUES:
             view[key] = _typing_view(value, rewrite)
         else:
-            view[key] = _plain(value)
+            view[key] = plain_json(value)
     if "default" in view and not _default_fits(view["default"], schema):
         # A default the schema itself refuses would be a wrongly typed Python default.
         del view["default"]
@@ -529,14 +530,6 @@ def _is_json_type(value: Any, kind: str) -> bool:
     return True
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
 def _closure(defs: Mapping[str, Any], key: str) -> dict[str, Any]:
     """The ``$defs`` entry ``key`` and every entry it refers to, transitively."""
     found: dict[str, Any] = {}
@@ -566,7 +559,7 @@ def _references(schema: Any) -> list[str]:
 
 
 def _canonical(value: Any) -> str:
-    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), default=repr)
+    return json.dumps(plain_json(value), sort_keys=True, separators=(",", ":"), default=repr)
 
 
 def _escape(token: str) -> str:

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, create_model
 
-from asynction.mock.sampler import SchemaSampler
+from asynction.mock.sampler import SchemaSampler, resolve_pointer
 from asynction.spec.model import Api, Direction, Event, JsonSchema
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def needs_sampler(schema: Any, root: Mapping[str, Any]) -> bool:
                 break
             seen.add(reference)
             try:
-                node = _pointer(root, reference)
+                node = resolve_pointer(root, reference)
             except LookupError:
                 return True
         if not isinstance(node, Mapping):
@@ -468,7 +468,7 @@ def _properties(root: JsonSchema, pointer: str) -> Mapping[str, Any] | None:
     """The ``properties`` of the object schema at ``pointer``: its own and those of the
     ``allOf`` parts it is made of (following ``$ref``\\ s)."""
     try:
-        start: Any = _pointer(root, "#" + pointer)
+        start: Any = resolve_pointer(root, "#" + pointer)
     except LookupError:
         return None
     found: dict[str, Any] = {}
@@ -479,7 +479,7 @@ def _properties(root: JsonSchema, pointer: str) -> Mapping[str, Any] | None:
         node = stack.pop()
         if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
             with contextlib.suppress(LookupError):
-                stack.append(_pointer(root, node["$ref"]))
+                stack.append(resolve_pointer(root, node["$ref"]))
             continue
         if not isinstance(node, Mapping):
             continue
@@ -492,21 +492,6 @@ def _properties(root: JsonSchema, pointer: str) -> Mapping[str, Any] | None:
         if isinstance(parts, (list, tuple)):
             stack.extend(reversed(parts))
     return found or None
-
-
-def _pointer(root: Mapping[str, Any], reference: str) -> Any:
-    if not reference.startswith("#"):
-        raise LookupError(reference)
-    node: Any = root
-    for token in reference[1:].split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, (list, tuple)) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise LookupError(reference)
-    return node
 
 
 def _execute(imports: tuple[tuple[str, str, str | None], ...], body: str) -> types.ModuleType:

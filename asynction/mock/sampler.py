@@ -90,7 +90,10 @@ class SchemaSampler:
             reference: str = schema["$ref"]
             if refs.count(reference) >= 2:
                 raise Unsatisfiable(f"recursion through {reference}")
-            target = _pointer(root, reference)
+            try:
+                target = resolve_pointer(root, reference)
+            except LookupError:
+                raise Unsatisfiable(f"{reference!r} cannot be resolved") from None
             refs = (*refs, reference)
             siblings = {key: value for key, value in schema.items() if key != "$ref"}
             if siblings and isinstance(target, Mapping):
@@ -506,9 +509,13 @@ def _readable_regex_factory(rng: random.Random) -> Any:
     return ReadableRegexFactory(rng)
 
 
-def _pointer(root: Mapping[str, Any], reference: str) -> Any:
+def resolve_pointer(root: Mapping[str, Any], reference: str) -> Any:
+    """What a local reference (``#/$defs/Name``) of a bundled schema points to.
+
+    :raises LookupError: the reference is not local, or points nowhere.
+    """
     if not reference.startswith("#"):
-        raise Unsatisfiable(f"cannot follow {reference!r}")
+        raise LookupError(reference)
     node: Any = root
     for token in reference[1:].split("/")[1:]:
         token = token.replace("~1", "/").replace("~0", "~")
@@ -517,7 +524,7 @@ def _pointer(root: Mapping[str, Any], reference: str) -> Any:
         elif isinstance(node, (list, tuple)) and token.isdigit() and int(token) < len(node):
             node = node[int(token)]
         else:
-            raise Unsatisfiable(f"{reference!r} cannot be resolved")
+            raise LookupError(reference)
     return node
 
 

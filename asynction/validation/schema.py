@@ -115,7 +115,7 @@ class CompiledSchema:
         Raises :class:`SpecError` if jsonschema_rs rejects the schema."""
         if self._validator is not None:
             return
-        plain = _plain(self._schema)
+        plain = plain_json(self._schema)
         validator = self._new_validator(plain, self._mask)
         guarded = is_recursive(plain)
         check: Callable[[Any], bool] = validator.is_valid
@@ -251,12 +251,13 @@ def _safe_check(check: Callable[[Any], bool], instance: Any) -> bool:
         return False
 
 
-def _plain(value: Any) -> Any:
-    """The schema as dicts and lists: jsonschema_rs accepts no mapping proxy or tuple."""
+def plain_json(value: Any) -> Any:
+    """A copy as plain dicts (string keys) and lists: jsonschema_rs accepts no mapping proxy or
+    tuple, and JSON has no other containers."""
     if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): plain_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+        return [plain_json(item) for item in value]
     return value
 
 
