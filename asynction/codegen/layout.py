@@ -56,6 +56,9 @@ class Bracket:
     close: str
     single_comma: bool = False
     """A one-element tuple: its comma is needed even on one line."""
+    split_comma: bool = True
+    """Whether an item split onto a line of its own ends with a comma: not for what a comma would
+    change (the one type of a subscript ``X[...]``, the one base of a class)."""
 
 
 Node = Atom | Bracket
@@ -101,8 +104,9 @@ def _layout(
         lines.append(f"{pad}{prefix}{_flat(node, cache)}{suffix}")
         return
     lines.append(f"{pad}{prefix}{node.open}")
+    comma = "," if node.split_comma else ""
     for item in node.items:
-        _layout(item.node, indent + 1, item.prefix, ",", lines, cache)
+        _layout(item.node, indent + 1, item.prefix, comma, lines, cache)
     lines.append(f"{pad}{node.close}{suffix}")
 
 

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from asynction.codegen.layout import Atom, Bracket, Item, Node, flat, layout
 from asynction.codegen.plan import Origin, Plan
 
 __all__ = ["GeneratedModels", "ModelGenerationError", "generate_models"]
 
 BASE_CLASS = "asynction.codegen.runtime.SpecModel"
+ROOT_BASE_MODULE = "asynction.codegen.runtime"
+ROOT_BASE = "SpecRootModel"
 _DEFS = "#/$defs/"
 
 
@@ -100,6 +104,17 @@ def generate_models(plan: Plan) -> GeneratedModels:
 
 
 def _split(code: str, metadata: Any, plan: Plan) -> GeneratedModels:
+    pointers: dict[str, str] = {}
+    for model in metadata.get("models", ()):
+        reference = model.get("source_ref")
+        if isinstance(reference, str):
+            pointers.setdefault(model["class_name"], reference)
+    names: dict[str, str] = {}
+    for class_name, reference in pointers.items():
+        if reference.startswith(_DEFS) and "/" not in reference[len(_DEFS) :]:
+            names.setdefault(reference[len(_DEFS) :], class_name)
+    roots = {names.get(name, name) for name in plan.arguments}
+    code = _aliases_as_root_models(code, roots)
     tree = ast.parse(code)
     imports: list[tuple[str, str, str | None]] = []
     body_start = None
@@ -110,7 +125,9 @@ def _split(code: str, metadata: Any, plan: Plan) -> GeneratedModels:
         if isinstance(node, ast.ImportFrom):
             if node.module != "__future__":
                 imports.extend(
-                    (node.module or "", alias.name, alias.asname) for alias in node.names
+                    (node.module or "", alias.name, alias.asname)
+                    for alias in node.names
+                    if _used(tree, alias.asname or alias.name)
                 )
             continue
         if isinstance(node, ast.Import):
@@ -126,15 +143,6 @@ def _split(code: str, metadata: Any, plan: Plan) -> GeneratedModels:
             if isinstance(target, ast.Name):
                 exported.append(target.id)
     body = "\n".join(lines[body_start - 1 :]).strip() + "\n" if body_start is not None else ""
-    pointers: dict[str, str] = {}
-    for model in metadata.get("models", ()):
-        reference = model.get("source_ref")
-        if isinstance(reference, str):
-            pointers.setdefault(model["class_name"], reference)
-    names: dict[str, str] = {}
-    for class_name, reference in pointers.items():
-        if reference.startswith(_DEFS) and "/" not in reference[len(_DEFS) :]:
-            names.setdefault(reference[len(_DEFS) :], class_name)
     for name in plan.definitions:
         if name not in names:
             if name in exported:
@@ -147,6 +155,154 @@ def _split(code: str, metadata: Any, plan: Plan) -> GeneratedModels:
         if origin is not None:
             bindings.append((class_name, origin))
     return GeneratedModels(tuple(imports), body, names, tuple(bindings), tuple(exported))
+
+
+def _aliases_as_root_models(code: str, roots: set[str]) -> str:
+    """``code`` with the type aliases named in ``roots`` written as :class:`SpecRootModel`
+    classes (their docstrings kept).
+
+    datamodel-code-generator writes either aliases or root models for every non-object schema;
+    the aliases keep object fields plain (``name: str``), while payloads, acks and tuple positions
+    are models. A class whose type names a class defined after it (or itself) quotes the type: a
+    base class is evaluated when the class is made, and pydantic resolves the string later.
+    """
+    tree = ast.parse(code)
+    lines = code.splitlines()
+    needs_any = False
+    defined_at: dict[str, int] = {}
+    for index, node in enumerate(tree.body):
+        if isinstance(node, ast.ClassDef):
+            defined_at[node.name] = index
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                defined_at[target.id] = index
+    replacements: list[tuple[int, int, list[str]]] = []
+    for index, node in enumerate(tree.body):
+        alias = _alias(node)
+        if alias is None or alias[0] not in roots:
+            continue
+        name, value = alias
+        replace = _bare_generics(value)
+        needs_any = needs_any or bool(replace)
+        referenced = {
+            sub.id for sub in ast.walk(value) if isinstance(sub, ast.Name) and sub.id in defined_at
+        }
+        expression = _type_node(code, value, replace)
+        if any(defined_at[other] >= index for other in referenced):
+            text = flat(expression)
+            expression = Atom(f'"{text}"' if '"' not in text else repr(text))
+        replaced = _class_header(name, expression)
+        end = node.end_lineno or node.lineno
+        following = tree.body[index + 1] if index + 1 < len(tree.body) else None
+        if (
+            isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docstring_lines = lines[following.lineno - 1 : following.end_lineno]
+            replaced.extend(f"    {line}" if line else line for line in docstring_lines)
+            end = following.end_lineno or following.lineno
+        else:
+            replaced.append("    pass")
+        replacements.append((node.lineno, end, replaced))
+    if not replacements:
+        return code
+    for first, last, replaced in reversed(replacements):
+        lines[first - 1 : last] = replaced
+    # After `from __future__ import annotations`, which must come first.
+    future = next(
+        (index + 1 for index, line in enumerate(lines) if line.startswith("from __future__")), 0
+    )
+    lines.insert(future, f"from {ROOT_BASE_MODULE} import {ROOT_BASE}")
+    if needs_any:
+        lines.insert(future, "from typing import Any")
+    return "\n".join(lines) + "\n"
+
+
+_BARE_GENERICS = {"list": "list[Any]", "dict": "dict[str, Any]"}
+"""datamodel-code-generator writes a bare ``list`` for an array whose items refer to the array
+itself; mypy --strict refuses it, and the JSON Schema check enforces the items anyway."""
+
+
+def _bare_generics(value: ast.expr) -> dict[tuple[int, int], str]:
+    """The bare ``list`` and ``dict`` names of a type expression, given type arguments."""
+    subscripted = {id(node.value) for node in ast.walk(value) if isinstance(node, ast.Subscript)}
+    return {
+        (node.lineno, node.col_offset): _BARE_GENERICS[node.id]
+        for node in ast.walk(value)
+        if isinstance(node, ast.Name) and node.id in _BARE_GENERICS and id(node) not in subscripted
+    }
+
+
+def _class_header(name: str, expression: Node) -> list[str]:
+    """``class name(SpecRootModel[expression]):`` laid out as ruff lays it out."""
+    base = Bracket(f"{ROOT_BASE}[", (Item(expression),), "]", split_comma=False)
+    return layout(Bracket(f"class {name}(", (Item(base),), "):", split_comma=False))
+
+
+def _type_node(code: str, value: ast.expr, replace: dict[tuple[int, int], str]) -> Node:
+    """The type expression ``value`` as a layout node: subscripts, calls and lists split where
+    ruff splits them; everything else as written (``replace`` maps the (line, column) of a name
+    to what it is written as instead)."""
+    if isinstance(value, ast.Subscript):
+        head = _type_node(code, value.value, replace)
+        if isinstance(head, Atom):
+            if isinstance(value.slice, ast.Tuple) and value.slice.elts:
+                items = tuple(Item(_type_node(code, sub, replace)) for sub in value.slice.elts)
+                return Bracket(f"{head.text}[", items, "]")
+            inner = _type_node(code, value.slice, replace)
+            return Bracket(f"{head.text}[", (Item(inner),), "]", split_comma=False)
+    if isinstance(value, ast.Call):
+        head = _type_node(code, value.func, replace)
+        if isinstance(head, Atom) and all(keyword.arg is not None for keyword in value.keywords):
+            arguments = [Item(_type_node(code, arg, replace)) for arg in value.args]
+            arguments.extend(
+                Item(_type_node(code, keyword.value, replace), f"{keyword.arg}=")
+                for keyword in value.keywords
+            )
+            return Bracket(f"{head.text}(", tuple(arguments), ")")
+    if isinstance(value, ast.List):
+        return Bracket("[", tuple(Item(_type_node(code, sub, replace)) for sub in value.elts), "]")
+    if isinstance(value, ast.Name):
+        return Atom(replace.get((value.lineno, value.col_offset), value.id))
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitOr):
+        left = _type_node(code, value.left, replace)
+        right = _type_node(code, value.right, replace)
+        return Atom(f"{flat(left)} | {flat(right)}")
+    segment = ast.get_source_segment(code, value)
+    return Atom(segment if segment is not None and "\n" not in segment else ast.unparse(value))
+
+
+def _alias(node: ast.stmt) -> tuple[str, ast.expr] | None:
+    """``(name, type)`` of a ``Name = TypeAliasType("Name", type)`` statement."""
+    if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+        return None
+    target, value = node.targets[0], node.value
+    if not (
+        isinstance(target, ast.Name)
+        and isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "TypeAliasType"
+        and len(value.args) == 2
+    ):
+        return None
+    return target.id, value.args[1]
+
+
+def _used(tree: ast.Module, name: str) -> bool:
+    """Whether ``name`` is used anywhere but in import statements (quoted types included)."""
+    word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == name:
+            return True
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and word.search(node.value)
+        ):
+            return True
+    return False
 
 
 def _first_line(node: ast.stmt) -> int:

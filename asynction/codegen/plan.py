@@ -196,6 +196,10 @@ class Plan:
     namespaces: list[NamespacePlan] = field(default_factory=list)
     incoming: list[EventPlan] = field(default_factory=list)
     outgoing: list[EventPlan] = field(default_factory=list)
+    arguments: set[str] = field(default_factory=set)
+    """Definitions that type a whole payload or ack, or one position of a tuple: a non-object
+    one becomes a root model (a class) rather than a type alias, so that handlers and emits
+    always deal in models."""
 
     def typing_schema(self) -> dict[str, Any]:
         """The one schema handed to datamodel-code-generator: every definition under ``$defs``."""
@@ -292,6 +296,10 @@ class _Planner:
         ack = self._arguments(
             event.ack, f"{base}Ack", prefix, Origin(namespace.name, event.name, "ack", ""), None
         )
+        for arguments in (payload, ack):
+            self.plan_.arguments.update(
+                name for name in (*arguments.types, arguments.rest) if name not in (None, "Any")
+            )
         return EventPlan(namespace, event, method, payload, ack)
 
     def _arguments(
@@ -322,14 +330,19 @@ class _Planner:
         names: list[str] = []
         taken = {"self"}
         for index, item in enumerate(items):
+            title = item.get("title") if isinstance(item, Mapping) else None
+            # A titled position names its model and parameter (`title: Sensor` → ReadingSensor,
+            # `sensor`); an untitled one is known by its index.
+            titled = pascal_case(title, default="") if isinstance(title, str) else ""
             types.append(
                 self._position(
-                    item, f"{base}Arg{index}", origin.at(f"/prefixItems/{index}"), hoisted
+                    item,
+                    f"{base}{titled}" if titled else f"{base}Arg{index}",
+                    origin.at(f"/prefixItems/{index}"),
+                    hoisted,
                 )
             )
-            wanted = (
-                snake_case(item.get("title", ""), default="") if isinstance(item, Mapping) else ""
-            )
+            wanted = snake_case(title, default="") if isinstance(title, str) else ""
             wanted = wanted if wanted and wanted not in taken else f"arg{index}"
             while wanted in taken:
                 wanted += "_"

@@ -21,11 +21,18 @@ import functools
 import logging
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NoReturn, TypeVar
 
 import flask
 from flask import Flask
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    RootModel,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError, to_jsonable_python
 from typing_extensions import Self
 
@@ -53,6 +60,7 @@ __all__ = [
     "MissingHandlersError",
     "Outgoing",
     "SpecModel",
+    "SpecRootModel",
     "TypedServer",
     "bind_schemas",
 ]
@@ -64,6 +72,7 @@ _TRUSTED: ContextVar[bool] = ContextVar("asynction_codegen_trusted", default=Fal
 an enclosing model, or by the server before a handler runs): nested models skip their own check."""
 
 _ROOT_KEY = "asynction-root"
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class _BoundSchema:
@@ -98,7 +107,8 @@ def _schema_at(root: JsonSchema, pointer: str) -> JsonSchema:
 
 
 class SpecModel(BaseModel):
-    """The base of every generated model: a pydantic model that is never weaker than its schema.
+    """The base of every generated object model: a pydantic model that is never weaker than its
+    schema.
 
     Before pydantic sees an input, its JSON form (models dumped by alias, ``UUID``s as strings…) is
     validated against the model's JSON Schema; a failure is a :class:`pydantic.ValidationError`
@@ -112,6 +122,9 @@ class SpecModel(BaseModel):
         defer_build=True,
         validate_by_name=True,
         validate_by_alias=True,
+        # The spec's property descriptions, written as attribute docstrings for IDEs, are the
+        # fields' descriptions too (in `model_fields` and `model_json_schema()`).
+        use_attribute_docstrings=True,
     )
 
     __asynction_schema__: ClassVar[_BoundSchema | None] = None
@@ -122,23 +135,50 @@ class SpecModel(BaseModel):
     def _asynction_check_schema(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         if _TRUSTED.get() or isinstance(data, cls):
             return handler(data)
-        bound = cls.__asynction_schema__
-        if bound is None:
+        return _checked(cls.__asynction_schema__, _keyed_by_alias(cls, data), handler)
+
+
+RootT = TypeVar("RootT")
+
+
+class SpecRootModel(RootModel[RootT], Generic[RootT]):
+    """The base of every generated model of a non-object value (a string, a list, a union, one
+    position of a tuple payload…): a pydantic :class:`~pydantic.RootModel` checked against its
+    JSON Schema first, exactly as :class:`SpecModel` is. The value is ``.root``.
+    """
+
+    model_config = ConfigDict(defer_build=True)
+
+    __asynction_schema__: ClassVar[_BoundSchema | None] = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _asynction_check_schema(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        if _TRUSTED.get() or isinstance(data, cls):
             return handler(data)
-        schema = bound.compiled
-        instance = _keyed_by_alias(cls, data)
+        return _checked(cls.__asynction_schema__, data, handler)
+
+
+def _checked(
+    bound: _BoundSchema | None, instance: Any, handler: ModelWrapValidatorHandler[ModelT]
+) -> ModelT:
+    """Validate ``instance`` against the model's JSON Schema, then let pydantic build the model
+    from its JSON form (nested models trust that check)."""
+    if bound is None:
+        return handler(instance)
+    schema = bound.compiled
+    if not schema.is_valid(instance):
+        instance = _json_form(instance)
         if not schema.is_valid(instance):
-            instance = _json_form(instance)
-            if not schema.is_valid(instance):
-                failure = schema.first_error(instance)
-                path, message, rule = failure if failure is not None else ("$", "invalid", "?")
-                raise PydanticCustomError(
-                    "json_schema",
-                    "{path}: {message} (rule: {rule})",
-                    {"path": path, "message": message, "rule": rule},
-                )
-        built: Self = _trusted(handler, instance)
-        return built
+            failure = schema.first_error(instance)
+            path, message, rule = failure if failure is not None else ("$", "invalid", "?")
+            raise PydanticCustomError(
+                "json_schema",
+                "{path}: {message} (rule: {rule})",
+                {"path": path, "message": message, "rule": rule},
+            )
+    built: ModelT = _trusted(handler, instance)
+    return built
 
 
 def _keyed_by_alias(model: type[SpecModel], data: Any) -> Any:
@@ -214,7 +254,8 @@ SchemaPart = Literal["payload", "ack", "query", "headers"]
 
 
 def bind_schemas(
-    api: Api, *bindings: tuple[type[SpecModel], str, str | None, SchemaPart, str]
+    api: Api,
+    *bindings: tuple[type[SpecModel] | type[SpecRootModel[Any]], str, str | None, SchemaPart, str],
 ) -> None:
     """Give models their JSON Schemas: each binding is ``(model, namespace, event, part, pointer)``,
     the schema being the subschema at ``pointer`` of the event's ``payload`` or ``ack`` schema, or
@@ -265,11 +306,15 @@ def _adapter(python_type: Any) -> TypeAdapter[Any]:
 def _validator(python_type: Any) -> Load:
     if python_type is Any:
         return _identity
+    if isinstance(python_type, type) and issubclass(python_type, RootModel):
+        # null is a value like any other for a root model whose schema admits it.
+        return python_type.model_validate
     if isinstance(python_type, type) and issubclass(python_type, BaseModel):
         validate_model = python_type.model_validate
 
         def validate(value: Any) -> Any:
-            # null is a model's value only where its schema admits null (the schema decides).
+            # An object model cannot hold null: where its schema admits null the handler gets
+            # None (the schema decides, when the server validates).
             return None if value is None else validate_model(value)
 
         return validate
@@ -381,7 +426,8 @@ class Args:
             return load_list
 
         def load_single(args: tuple[Any, ...]) -> tuple[Any, ...]:
-            return (load(args[0] if args else None),)
+            # No argument at all (valid where the schema admits null) is None.
+            return (load(args[0]),) if args else (None,)
 
         return load_single
 

@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, RootModel, create_model
 
 from asynction.mock.sampler import SchemaSampler, resolve_pointer
 from asynction.spec.model import Api, Direction, Event, JsonSchema
@@ -228,6 +228,10 @@ class SpecModels:
         """A builder of one argument: its model's factory, or a wrapper model's field."""
         sampler = self._sampler
         python_type = self._python_type(definition)
+        if isinstance(python_type, type) and issubclass(python_type, RootModel):
+            if needs_sampler(schema, root):
+                return lambda: sampler.sample(schema, root)
+            return self._factories[python_type].build  # type: ignore[no-any-return]
         if isinstance(python_type, type) and python_type in self._factories:
             if untyped_object(schema):
                 return lambda: sampler.sample(schema, root)
@@ -362,7 +366,11 @@ class SpecModels:
                 built = {name: value for name, value in built.items() if value is not _OMITTED}
             return built
 
-        def create_model_(cls: Any, /, _build_context: Any, **kwargs: Any) -> dict[str, Any]:
+        is_root = issubclass(model, RootModel)
+
+        def create_model_(cls: Any, /, _build_context: Any, **kwargs: Any) -> Any:
+            if is_root:
+                return _json(kwargs["root"])  # a root model's JSON is its value
             # In the model's order (the sampler's fields were made first), keyed as in JSON.
             return {alias: _json(kwargs[name]) for name, alias in aliases.items() if name in kwargs}
 

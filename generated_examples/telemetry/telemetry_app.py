@@ -19,10 +19,12 @@ from telemetry_events import (
     BatchAck,
     DevicesHeaders,
     DeviceStatus,
-    ReadingArg0,
-    ReadingArg1,
-    ReadingArg2,
-    ReadingArg3,
+    ReadingAckAccepted,
+    ReadingAckStored,
+    ReadingSensor,
+    ReadingValue,
+    ReadingUnit,
+    ReadingTakenAt,
     ReadingUpdate,
     Sample,
     TelemetryServer,
@@ -62,17 +64,23 @@ class Telemetry(TelemetryServer):
             self.emit_dashboard_device_status(DeviceStatus(device=device, online=False), to=device)
 
     def on_devices_reading(
-        self, sensor: ReadingArg0, value: ReadingArg1, unit: ReadingArg2, taken_at: ReadingArg3, /
-    ) -> tuple[bool, int]:
+        self, sensor: ReadingSensor, value: ReadingValue, unit: ReadingUnit, taken_at: ReadingTakenAt, /
+    ) -> tuple[ReadingAckAccepted, ReadingAckStored]:
         device = self.devices[_sid()]
-        sample = Sample(device=device, sensor=sensor, value=value, unit=unit, takenAt=taken_at)
-        return True, self._store([sample])
+        sample = Sample(
+            device=device,
+            sensor=sensor.root,
+            value=value.root,
+            unit=unit.root,
+            takenAt=taken_at.root,
+        )
+        return ReadingAckAccepted(True), ReadingAckStored(self._store([sample]))
 
     def on_devices_batch(self, payload: Batch, /) -> BatchAck:
         device = self.devices[_sid()]
-        mine = [sample for sample in payload if sample.device == device]
+        mine = [sample for sample in payload.root if sample.device == device]
         self._store(mine)
-        return BatchAck(stored=len(mine), rejected=len(payload) - len(mine))
+        return BatchAck(stored=len(mine), rejected=len(payload.root) - len(mine))
 
     def on_devices_heartbeat(self) -> None:
         return None

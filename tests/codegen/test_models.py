@@ -154,3 +154,61 @@ def test_models_of_shared_defs_are_shared() -> None:
     batch_model = telemetry_events.Sample
     assert batch_model.__asynction_schema__ is not None
     assert telemetry_events.ReadingUpdate is not batch_model  # a payload of its own name
+
+
+def test_every_payload_ack_and_position_is_a_model_root_models_for_non_objects(
+    edge_module: ModuleType,
+) -> None:
+    """A handler's parameters, its return type and an emit's arguments are models: object schemas
+    give SpecModels, every other schema (a string, a list, a union, a tuple position) a
+    SpecRootModel whose value is ``.root``."""
+    from asynction.codegen.plan import make_plan
+    from asynction.codegen.runtime import SpecModel, SpecRootModel
+    from asynction.spec import load_spec
+    from tests.codegen.support import FIXTURES, TELEMETRY
+
+    roots = {}
+    for module, spec in ((edge_module, FIXTURES / "edge.yaml"), (telemetry_events, TELEMETRY.spec)):
+        plan = make_plan(load_spec(spec))
+        assert plan.arguments
+        for name in plan.arguments:
+            model = getattr(module, name)
+            assert isinstance(model, type), name
+            assert issubclass(model, (SpecModel, SpecRootModel)), name
+            if issubclass(model, SpecRootModel):
+                roots[name] = model
+    assert {"Notice", "PositionalLabel", "PositionalRest", "Outline", "Formula", "Shape"} <= set(
+        roots
+    )
+    assert {"Batch", "ReadingSensor", "ReadingAckStored"} <= set(roots)
+    assert telemetry_events.ReadingSensor("thermo-1").root == "thermo-1"
+    assert _dumped(telemetry_events.ReadingAckStored(3)) == 3
+
+
+def test_root_models_are_as_strict_as_their_schema(edge_module: ModuleType) -> None:
+    # A `pattern` pydantic's types do not carry, a constraint of a shared definition, no coercion.
+    assert "does not match" in _rejected(telemetry_events.ReadingSensor, "Not An Id!")
+    assert "type" in _rejected(telemetry_events.ReadingValue, "1.5")
+    assert "less than the minimum" in _rejected(telemetry_events.ReadingAckStored, -1)
+    assert "(rule: maxItems)" in _rejected(telemetry_events.Batch, [SAMPLE] * 501)
+    shape = edge_module.Shape.model_validate({"side": 2})
+    assert isinstance(shape.root, edge_module.Square)
+    assert "$" in _rejected(edge_module.Shape, {"radius": 0})
+    assert "$" in _rejected(edge_module.Shape, {"radius": 1, "side": 1})
+    # Recursive root models: a list of itself, and a union with a list of itself.
+    assert _dumped(edge_module.Outline.model_validate(["a", ["b", ["c"]]])) == ["a", ["b", ["c"]]]
+    assert _rejected(edge_module.Outline, ["a", [1]]).startswith("$[1]: ")
+    formula = edge_module.Formula.model_validate(["+", ["x", "1"]])
+    assert _dumped(formula) == ["+", ["x", "1"]]
+    assert "(rule: anyOf)" in _rejected(edge_module.Formula, ["+", []])
+    with pytest.raises(ValidationError):
+        edge_module.Notice("")
+
+
+SAMPLE = {
+    "device": "thermo-1",
+    "sensor": "t",
+    "value": 21.5,
+    "unit": "celsius",
+    "takenAt": "2024-05-01T12:00:00Z",
+}

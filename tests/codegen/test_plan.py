@@ -126,7 +126,7 @@ def test_model_names_from_message_keys_acks_and_positions() -> None:
     plan = make_plan(api)
     reading, ping, raw = plan.incoming
     assert reading.payload.kind == "tuple"
-    assert reading.payload.types == ("ReadingArg0", "ReadingArg1")
+    assert reading.payload.types == ("ReadingSensorId", "ReadingArg1")
     assert reading.payload.names == ("sensor_id", "arg1")
     assert (reading.payload.required, reading.payload.rest) == (1, None)
     assert reading.ack.kind == "list"

@@ -9,6 +9,7 @@ from typing import Any
 
 import chat_events
 import flask
+import pydantic
 import pytest
 import telemetry_events
 from flask_socketio import join_room
@@ -222,7 +223,7 @@ class Edge:
                 self, label: Any, arg1: Any = None, arg2: Any = None, /, *rest: Any
             ) -> Any:
                 calls.append(("positional", label, arg1, arg2, rest))
-                return [label, "ok"]
+                return module.PositionalAck([label.root, "ok"])
 
             def on_untyped(self, *args: Any) -> None:
                 calls.append(("untyped", args))
@@ -244,6 +245,16 @@ class Edge:
 
             def on_shop_update(self, payload: Any, /) -> None:
                 calls.append(("shop update", payload))
+
+            def on_outline(self, payload: Any, /) -> None:
+                calls.append(("outline", payload))
+
+            def on_formula(self, payload: Any, /) -> None:
+                calls.append(("formula", payload))
+
+            def on_shape(self, payload: Any, /) -> Any:
+                calls.append(("shape", payload))
+                return module.ShapeAck("someone@example.com")
 
         app = flask.Flask(__name__)
         server = Server.create(app, async_mode="threading", **kwargs)
@@ -280,10 +291,20 @@ def test_positional_arguments(edge_module: ModuleType) -> None:
     client = server.test_client(app)
     assert client.emit("positional", "x", 1, 0.25, True, False, callback=True) == ["x", "ok"]
     assert client.emit("positional", "y", callback=True) == ["y", "ok"]
-    assert calls[1:3] == [
-        ("positional", "x", 1, 0.25, (True, False)),
-        ("positional", "y", None, None, ()),
-    ]
+    # Every position is a root model of its own; optional positions left out are None.
+    label, count, ratio, rest = calls[1][1:]
+    assert isinstance(label, edge_module.PositionalLabel)
+    assert isinstance(count, edge_module.PositionalArg1)
+    assert isinstance(ratio, edge_module.PositionalArg2)
+    assert all(isinstance(value, edge_module.PositionalRest) for value in rest)
+    assert (label.root, count.root, ratio.root, [value.root for value in rest]) == (
+        "x",
+        1,
+        0.25,
+        [True, False],
+    )
+    assert calls[2][1].root == "y"
+    assert calls[2][2:] == (None, None, ())
     # One list in place of the positional arguments is refused (design §2).
     assert client.emit("positional", ["x", 1], callback=True) == {"error": "$[0]"}
     assert client.emit("positional", "x", 1, 0.25, "not a bool", callback=True) == {"error": "$[3]"}
@@ -308,7 +329,7 @@ def test_list_payload_as_one_list_or_several_arguments() -> None:
     class Devices(telemetry_events.TelemetryServer):
         def on_devices_batch(self, payload: telemetry_events.Batch, /) -> telemetry_events.BatchAck:
             received.append(payload)
-            return telemetry_events.BatchAck(stored=len(payload), rejected=0)
+            return telemetry_events.BatchAck(stored=len(payload.root), rejected=0)
 
         def on_devices_heartbeat(self) -> None:
             received.append("heartbeat")
@@ -320,7 +341,8 @@ def test_list_payload_as_one_list_or_several_arguments() -> None:
     )
     assert handler([SAMPLE, SAMPLE]) == {"stored": 2, "rejected": 0}
     assert handler(SAMPLE, SAMPLE, SAMPLE) == {"stored": 3, "rejected": 0}
-    assert all(isinstance(sample, telemetry_events.Sample) for sample in received[0])
+    assert isinstance(received[0], telemetry_events.Batch)
+    assert all(isinstance(sample, telemetry_events.Sample) for sample in received[0].root)
     heartbeat = server._resolve_handler(
         server.spec.namespace("/devices"),
         server.spec.namespace("/devices").incoming_event("heartbeat"),
@@ -332,9 +354,9 @@ def test_list_payload_as_one_list_or_several_arguments() -> None:
 def test_tuple_emits_drop_unset_optional_positions(edge_module: ModuleType) -> None:
     app, server, _ = Edge.make(edge_module)
     client = server.test_client(app)
-    server.emit_pair("a")
-    server.emit_pair("a", "b")
-    server.emit_notice("hello")
+    server.emit_pair(edge_module.PairArg0("a"))
+    server.emit_pair(edge_module.PairArg0("a"), edge_module.PairArg1("b"))
+    server.emit_notice(edge_module.Notice("hello"))
     server.emit_ping()
     assert [(m["name"], m["args"]) for m in client.get_received()] == [
         ("pair", ["a"]),
@@ -342,6 +364,10 @@ def test_tuple_emits_drop_unset_optional_positions(edge_module: ModuleType) -> N
         ("notice", ["hello"]),
         ("ping", []),
     ]
+    # The model refuses what the schema refuses (minLength: 1)...
+    with pytest.raises(pydantic.ValidationError, match="shorter than 1 character"):
+        edge_module.Notice("")
+    # ...and so does the emit, given a value that is no model.
     with pytest.raises(PayloadValidationException):
         server.emit_notice("")
 
@@ -378,3 +404,22 @@ def test_emitting_an_event_the_class_does_not_declare_is_refused() -> None:
     _app, server = _chat()
     with pytest.raises(ValidationException, match="not an outgoing event"):
         server._emit_typed("/chat", "nope", (), callback=None)
+
+
+def test_non_object_payloads_reach_handlers_as_root_models(edge_module: ModuleType) -> None:
+    app, server, calls = Edge.make(edge_module)
+    client = server.test_client(app)
+    client.emit("outline", ["a", ["b"]])
+    client.emit("formula", "x")
+    assert client.emit("shape", {"radius": 1.5}, callback=True) == "someone@example.com"
+    by_kind = {call[0]: call[1] for call in calls if call[0] != "connect"}
+    assert isinstance(by_kind["outline"], edge_module.Outline)
+    assert by_kind["outline"].root == ["a", ["b"]]
+    assert isinstance(by_kind["formula"], edge_module.Formula)
+    assert by_kind["formula"].root == "x"
+    assert isinstance(by_kind["shape"], edge_module.Shape)
+    assert isinstance(by_kind["shape"].root, edge_module.Circle)
+    assert by_kind["shape"].root.radius == 1.5
+    # Refused before the handler runs; the error hook says where.
+    assert client.emit("shape", {"radius": 0}, callback=True) == {"error": "$"}
+    assert sum(1 for call in calls if call[0] == "shape") == 1
