@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from asynction.codegen.layout import Atom, Bracket, Item, Node, flat, layout
+from asynction.codegen.layout import Atom, Bracket, Item, Node, docstring, flat, layout
 from asynction.codegen.plan import Origin, Plan
 
 __all__ = ["GeneratedModels", "ModelGenerationError", "generate_models"]
@@ -84,7 +84,8 @@ def generate_models(plan: Plan) -> GeneratedModels:
                     use_type_alias=True,
                     use_tuple_for_closed_arrays=True,
                     use_schema_description=True,
-                    use_field_description=True,
+                    # Both: `Field(description=...)` for pydantic, a docstring for IDEs.
+                    use_inline_field_description=True,
                     use_double_quotes=True,
                     skip_root_model=True,
                     keep_model_order=True,
@@ -113,7 +114,11 @@ def _split(code: str, metadata: Any, plan: Plan) -> GeneratedModels:
     for class_name, reference in pointers.items():
         if reference.startswith(_DEFS) and "/" not in reference[len(_DEFS) :]:
             names.setdefault(reference[len(_DEFS) :], class_name)
-    roots = {names.get(name, name) for name in plan.arguments}
+    roots = {
+        names.get(name, name): _description(plan.definitions[name].schema)
+        for name in plan.arguments
+        if name in plan.definitions
+    }
     code = _aliases_as_root_models(code, roots)
     tree = ast.parse(code)
     imports: list[tuple[str, str, str | None]] = []
@@ -157,9 +162,15 @@ def _split(code: str, metadata: Any, plan: Plan) -> GeneratedModels:
     return GeneratedModels(tuple(imports), body, names, tuple(bindings), tuple(exported))
 
 
-def _aliases_as_root_models(code: str, roots: set[str]) -> str:
+def _description(schema: Any) -> str | None:
+    description = schema.get("description") if isinstance(schema, dict) else None
+    return description if isinstance(description, str) and description.strip() else None
+
+
+def _aliases_as_root_models(code: str, roots: dict[str, str | None]) -> str:
     """``code`` with the type aliases named in ``roots`` written as :class:`SpecRootModel`
-    classes (their docstrings kept).
+    classes, documented by their docstrings or else by the schema's description (the values of
+    ``roots``).
 
     datamodel-code-generator writes either aliases or root models for every non-object schema;
     the aliases keep object fields plain (``name: str``), while payloads, acks and tuple positions
@@ -204,7 +215,8 @@ def _aliases_as_root_models(code: str, roots: set[str]) -> str:
             replaced.extend(f"    {line}" if line else line for line in docstring_lines)
             end = following.end_lineno or following.lineno
         else:
-            replaced.append("    pass")
+            described = roots[name]
+            replaced.extend(docstring(described, 1) if described else ["    pass"])
         replacements.append((node.lineno, end, replaced))
     if not replacements:
         return code

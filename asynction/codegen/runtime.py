@@ -122,9 +122,6 @@ class SpecModel(BaseModel):
         defer_build=True,
         validate_by_name=True,
         validate_by_alias=True,
-        # The spec's property descriptions, written as attribute docstrings for IDEs, are the
-        # fields' descriptions too (in `model_fields` and `model_json_schema()`).
-        use_attribute_docstrings=True,
     )
 
     __asynction_schema__: ClassVar[_BoundSchema | None] = None

@@ -57,10 +57,8 @@ class JoinRoom(SpecModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    room: str
-    """
-    The room's name.
-    """
+    room: Annotated[str, Field(description="The room's name.")]
+    """The room's name."""
 
 
 class JoinRoomAck(SpecModel):
@@ -118,10 +116,8 @@ class Typing(SpecModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    room: str
-    """
-    The room's name.
-    """
+    room: Annotated[str, Field(description="The room's name.")]
+    """The room's name."""
 
 
 class UserJoined(SpecModel):

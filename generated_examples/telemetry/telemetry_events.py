@@ -85,28 +85,28 @@ class DevicesHeaders(SpecModel):
     X_Firmware_Version: Annotated[str, Field(alias="X-Firmware-Version")]
 
 
-class ReadingAckAccepted(SpecRootModel[Annotated[bool, Field(title="Accepted")]]):
-    """
-    Whether the reading was kept
-    """
+class ReadingAckAccepted(
+    SpecRootModel[
+        Annotated[bool, Field(description="Whether the reading was kept", title="Accepted")]
+    ]
+):
+    """Whether the reading was kept"""
 
 
-class ReadingAckStored(SpecRootModel[Annotated[int, Field(ge=0, title="Stored")]]):
-    """
-    Readings stored so far
-    """
+class ReadingAckStored(
+    SpecRootModel[Annotated[int, Field(description="Readings stored so far", ge=0, title="Stored")]]
+):
+    """Readings stored so far"""
 
 
-class ReadingSensor(SpecRootModel[Annotated[str, Field(title="Sensor")]]):
-    """
-    Sensor id
-    """
+class ReadingSensor(SpecRootModel[Annotated[str, Field(description="Sensor id", title="Sensor")]]):
+    """Sensor id"""
 
 
-class ReadingTakenAt(SpecRootModel[Annotated[str, Field(title="Taken at")]]):
-    """
-    When it was measured
-    """
+class ReadingTakenAt(
+    SpecRootModel[Annotated[str, Field(description="When it was measured", title="Taken at")]]
+):
+    """When it was measured"""
 
 
 class ReadingUnit(
@@ -126,10 +126,10 @@ class ReadingUpdate(SpecModel):
     takenAt: str
 
 
-class ReadingValue(SpecRootModel[Annotated[float, Field(title="Value")]]):
-    """
-    Measured value
-    """
+class ReadingValue(
+    SpecRootModel[Annotated[float, Field(description="Measured value", title="Value")]]
+):
+    """Measured value"""
 
 
 class Sample(SpecModel):
@@ -143,7 +143,17 @@ class Sample(SpecModel):
     takenAt: str
 
 
-class Batch(SpecRootModel[Annotated[list[Sample], Field(max_length=500)]]):
+class Batch(
+    SpecRootModel[
+        Annotated[
+            list[Sample],
+            Field(
+                description="Many readings at once, as one list argument (or as several arguments).",
+                max_length=500,
+            ),
+        ]
+    ]
+):
     """
     Many readings at once, as one list argument (or as several arguments).
     """
