@@ -575,15 +575,16 @@ class TypedServer(AsynctionSocketIO):
         *,
         validation: bool = True,
         server_name: str | None = None,
-        docs: bool = False,
+        docs: bool = True,
         default_error_handler: ErrorHandler | None = None,
         **kwargs: Any,
     ) -> Self:
         """Create the server from the spec embedded in the generated module (no file is read).
 
-        The parameters are :meth:`~asynction.AsynctionSocketIO.from_spec`'s. ``docs`` defaults to
-        ``False``: the module carries the normalised spec, not the document as written, which the
-        ``asyncapi.json`` route serves; build with ``from_spec(path, docs=True)`` to serve docs.
+        The parameters are :meth:`~asynction.AsynctionSocketIO.from_spec`'s. With ``docs`` the
+        HTML page is served at ``{base_path}/docs``, rendered from the embedded spec; the module
+        carries the normalised spec, not the document as written, so there is no
+        ``asyncapi.json`` route: build with ``from_spec(path)`` to serve the document too.
         """
         return cls(
             cls.__asynction_spec__,

@@ -3,7 +3,8 @@
 :func:`make_docs_blueprint` builds one Flask blueprint per server, mounted at ``{base_path}/docs``:
 
 * ``GET {base_path}/docs/asyncapi.json`` — the AsyncAPI document as written (with ``$ref``s into other
-  files bundled in, so that it stands alone).
+  files bundled in, so that it stands alone), when the server was built from a document;
+* ``GET {base_path}/docs`` — the HTML page, rendered from the spec model.
 
 Each server gets a blueprint of its own name, so several servers can share one Flask app. Further
 routes (the HTML page) are added by more ``_add_*_route`` functions called from
@@ -43,11 +44,15 @@ def make_docs_blueprint(
     from flask import Blueprint  # not at import time: `asynction docs` needs no Flask
 
     blueprint = Blueprint(name, __name__, url_prefix=docs_url_prefix(base_path))
-    _add_json_route(blueprint, api)
+    # A model built in code (a generated module's embedded spec) carries no document to serve:
+    # the page is still there, without a link to one.
+    has_document = bool(api.document)
+    if has_document:
+        _add_json_route(blueprint, api)
     # The HTML page (GET …/docs), rendered once per server: asynction/docs/page.py.
     from asynction.docs.page import add_page_route
 
-    add_page_route(blueprint, api)
+    add_page_route(blueprint, api, json_endpoint="asyncapi_json" if has_document else None)
     return blueprint
 
 

@@ -260,24 +260,28 @@ def render_page(api: Api, *, json_url: str | None = None) -> str:
     )
 
 
-def add_page_route(blueprint: Blueprint, api: Api, *, json_endpoint: str = "asyncapi_json") -> None:
+def add_page_route(
+    blueprint: Blueprint, api: Api, *, json_endpoint: str | None = "asyncapi_json"
+) -> None:
     """Add ``GET …/docs`` (the HTML page) to the docs ``blueprint``.
 
     The page is rendered on first request and kept (one copy per URL of the JSON document, which
-    depends only on the app's script root).
+    depends only on the app's script root). ``json_endpoint``: the blueprint's endpoint serving
+    the document, ``None`` when there is none to link to.
     """
     pages: dict[str, bytes] = {}
     lock = threading.Lock()
 
     def docs_page() -> Response:
-        json_url = url_for(f"{blueprint.name}.{json_endpoint}")
-        body = pages.get(json_url)
+        json_url = None if json_endpoint is None else url_for(f"{blueprint.name}.{json_endpoint}")
+        key = json_url or ""
+        body = pages.get(key)
         if body is None:
             with lock:
-                body = pages.get(json_url)
+                body = pages.get(key)
                 if body is None:
                     body = render_page(api, json_url=json_url).encode("utf-8")
-                    pages[json_url] = body
+                    pages[key] = body
         headers = {
             "Content-Security-Policy": _assets().policy,
             "X-Content-Type-Options": "nosniff",

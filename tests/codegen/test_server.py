@@ -397,7 +397,19 @@ def test_create_uses_the_embedded_spec() -> None:
     app = flask.Flask(__name__)
     server = RecordingChat.create(app, async_mode="threading", server_name="local")
     assert server.spec is chat_events.SPEC
+    # The docs page is served from the embedded spec, as from_spec serves it from the file; there
+    # is no document as written to serve or link to.
+    http = app.test_client()
+    page = http.get("/docs")
+    assert page.status_code == 200
+    assert "join room" in page.get_data(as_text=True)
+    assert "asyncapi.json" not in page.get_data(as_text=True)
+    assert http.get("/docs/asyncapi.json").status_code == 404
     assert not any(rule.rule.endswith("asyncapi.json") for rule in app.url_map.iter_rules())
+    # docs=False: no docs routes at all.
+    other = flask.Flask(__name__)
+    RecordingChat.create(other, async_mode="threading", docs=False)
+    assert other.test_client().get("/docs").status_code == 404
 
 
 def test_emitting_an_event_the_class_does_not_declare_is_refused() -> None:
