@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -132,7 +131,8 @@ def _split(code: str, metadata: Any, plan: Plan) -> GeneratedModels:
                 imports.extend(
                     (node.module or "", alias.name, alias.asname)
                     for alias in node.names
-                    if _used(tree, alias.asname or alias.name)
+                    # Every alias may have become a root model.
+                    if alias.name != "TypeAliasType" or _used(tree, alias.asname or alias.name)
                 )
             continue
         if isinstance(node, ast.Import):
@@ -303,18 +303,8 @@ def _alias(node: ast.stmt) -> tuple[str, ast.expr] | None:
 
 
 def _used(tree: ast.Module, name: str) -> bool:
-    """Whether ``name`` is used anywhere but in import statements (quoted types included)."""
-    word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id == name:
-            return True
-        if (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, str)
-            and word.search(node.value)
-        ):
-            return True
-    return False
+    """Whether ``name`` is used anywhere but in import statements."""
+    return any(isinstance(node, ast.Name) and node.id == name for node in ast.walk(tree))
 
 
 def _first_line(node: ast.stmt) -> int:
