@@ -55,6 +55,9 @@ CONFUSING = st.sampled_from(
 )
 
 
+_DEEP_REFERENCES: dict[tuple[int, str], Any] = {}
+
+
 def from_schema(schema: Any, root: Mapping[str, Any] | None = None, depth: int = 0) -> Any:
     """A strategy for values of ``schema`` (``root`` resolves ``#/$defs/...`` references)."""
     root = root if root is not None else (schema if isinstance(schema, Mapping) else {})
@@ -68,6 +71,15 @@ def from_schema(schema: Any, root: Mapping[str, Any] | None = None, depth: int =
         for token in reference[2:].split("/") if reference != "#" else ():
             token = token.replace("~1", "/").replace("~0", "~")
             target = target[int(token)] if isinstance(target, list) else target.get(token, {})
+        if depth > 3:
+            # Deep in a schema that refers to itself (through anyOf, with no object to stop at):
+            # one lazily built strategy per reference, so that the strategies form a cycle
+            # rather than an endless chain.
+            key = (id(root), reference)
+            known = _DEEP_REFERENCES.get(key)
+            if known is None:
+                known = _DEEP_REFERENCES[key] = st.deferred(lambda: from_schema(target, root, 4))
+            return known
         return from_schema(target, root, depth + 1)
     if "const" in schema:
         return st.just(schema["const"])

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from asynction.codegen.runtime import SpecModel, TypedServer, _schema_at
+from asynction.codegen.runtime import SpecModel, SpecRootModel, TypedServer, _schema_at
 from asynction.exceptions import ValidationException
 from asynction.server import AsynctionSocketIO
 from asynction.spec.model import Event
@@ -42,10 +42,11 @@ SETTINGS = settings(
 )
 
 
-def _bound_models(module: ModuleType) -> list[tuple[type[SpecModel], CompiledSchema, Any]]:
+def _bound_models(module: ModuleType) -> list[tuple[type[Any], CompiledSchema, Any]]:
+    """Every model of the module bound to its schema: object models and root models."""
     found = []
     for value in vars(module).values():
-        if isinstance(value, type) and issubclass(value, SpecModel):
+        if isinstance(value, type) and issubclass(value, (SpecModel, SpecRootModel)):
             bound = value.__dict__.get("__asynction_schema__")
             if bound is not None:
                 schema = _schema_at(bound._root, bound._pointer)
@@ -53,10 +54,10 @@ def _bound_models(module: ModuleType) -> list[tuple[type[SpecModel], CompiledSch
     return sorted(found, key=lambda entry: entry[0].__name__)
 
 
-def _check_model(entry: tuple[type[SpecModel], CompiledSchema, Any], value: Any) -> None:
+def _check_model(entry: tuple[type[Any], CompiledSchema, Any], value: Any) -> None:
     model, compiled, _ = entry
     valid = compiled.is_valid(value)
-    if valid and not isinstance(value, dict):
+    if valid and not isinstance(value, dict) and not issubclass(model, SpecRootModel):
         # A model stands for the object values of its schema; null (where a schema admits it)
         # is None beside the model, in the method's signature.
         return
@@ -86,6 +87,8 @@ def _model_values(models: list[Any]) -> Any:
 def test_models_agree_with_their_schemas(module: ModuleType) -> None:
     models = _bound_models(module)
     assert models
+    if module is telemetry_events:
+        assert any(issubclass(entry[0], SpecRootModel) for entry in models)
 
     @SETTINGS
     @given(_model_values(models))
@@ -98,6 +101,7 @@ def test_models_agree_with_their_schemas(module: ModuleType) -> None:
 def test_edge_case_models_agree_with_their_schemas(edge_module: ModuleType) -> None:
     models = _bound_models(edge_module)
     assert len(models) >= 8
+    assert sum(issubclass(entry[0], SpecRootModel) for entry in models) >= 10
 
     @settings(SETTINGS, max_examples=400)
     @given(_model_values(models))
