@@ -60,8 +60,17 @@ def _load(spec: Path) -> Api:
 def check(
     spec: Annotated[Path, typer.Argument(help="The AsyncAPI document (YAML or JSON).")],
 ) -> None:
-    """Load SPEC and print what asynction sees in it; exit 1 with the errors if it is invalid."""
+    """Load SPEC, compile its schemas and print what asynction sees in it; exit 1 with the errors
+    if it is invalid."""
+    from asynction.validation import check_schemas
+
     api = _load(spec)
+    try:
+        # What from_spec compiles at start-up: a schema it would refuse fails the check too.
+        check_schemas(api)
+    except SpecError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from None
     typer.echo(describe(api))
 
 

@@ -13,8 +13,9 @@ the document (``x-handler``, ``x-handlers``) and wraps them so that, per design 
   whatever error handlers exist.
 
 Failures go to the namespace's ``x-handlers.error``, else the default error handler, else they are
-logged. Everything that can be worked out from the document is worked out once, when handlers are
-registered, so the per-event path is a validator call and a function call.
+logged. Everything that can be worked out from the document is worked out once — its schemas
+compiled when the server is built (a schema that does not compile fails ``from_spec``), handlers
+wrapped when they are registered — so the per-event path is a validator call and a function call.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from asynction.exceptions import (
 )
 from asynction.importing import import_dotted
 from asynction.spec.model import Api, Event, Namespace
-from asynction.validation import ArgumentsValidator, BindingsValidator
+from asynction.validation import ApiValidators, BindingsValidator, compile_validators
 
 if TYPE_CHECKING:
     from asynction.security import ConnectSecurity
@@ -527,8 +528,11 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
         self._shares_app = False
         self._docs_name = f"asynction_docs_{next(_docs_counter)}"
         self._token_infos: dict[tuple[str, str], SecurityInfo] = {}
+        # Compiled now, so that a schema jsonschema_rs refuses fails here rather than on the first
+        # message that needs it; without validation nothing is compiled.
+        self._validators: ApiValidators | None = compile_validators(spec) if validation else None
         self._outgoing: dict[str, dict[str, _Outgoing]] | None = (
-            self._build_outgoing() if validation else None
+            self._build_outgoing(self._validators) if self._validators is not None else None
         )
         if server_name is not None:
             server = spec.server(server_name)
@@ -567,7 +571,7 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
         :param spec_path: the document: a YAML or JSON file (``str`` or path-like), an
             already-parsed mapping, or an :class:`~asynction.spec.Api`.
         :param validation: when ``False``, payloads, acks and connect bindings are not validated
-            (security still is).
+            and their schemas are not compiled (security still is).
         :param server_name: the server of the document's ``servers`` whose URL path becomes the
             Socket.IO ``path`` (explicit ``path=``/``resource=`` kwargs win).
         :param docs: serve ``GET {base_path}/docs/asyncapi.json`` (the document as written).
@@ -576,7 +580,8 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
         :param app: the Flask app; without it, call :meth:`init_app` later, or use the server only
             to emit through ``message_queue``.
         :param kwargs: Flask-SocketIO, Socket.IO and Engine.IO server options.
-        :raises SpecError: the document does not load, or ``server_name`` is unknown.
+        :raises SpecError: the document does not load, one of its schemas does not compile (with
+            ``validation``; every such schema is listed), or ``server_name`` is unknown.
         :raises HandlerImportError: a handler does not import (only with ``app``).
         """
         if isinstance(spec_path, Api):
@@ -755,11 +760,8 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
         name = namespace.name
         handlers = registration.handlers
         security = registration.security
-        bindings = (
-            BindingsValidator(namespace.bindings, namespace=name)
-            if self.validation and namespace.bindings is not None
-            else None
-        )
+        validators = self._registration_validators()
+        bindings = None if validators is None else validators.bindings(namespace)
         if handlers.error is not None:
             self.on_error(name)(handlers.error)
         connect = self._connect_handler(name, handlers.connect, bindings, security)
@@ -769,6 +771,15 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
             self.on_event("disconnect", disconnect, namespace=name)
         for event, handler in registration.events:
             self._register_event(namespace, event, handler, security)
+
+    def _registration_validators(self) -> ApiValidators | None:
+        """The validators handlers are registered with; ``None`` without validation."""
+        if not self.validation:
+            return None
+        if self._validators is None:
+            # Validation switched on after the server was built without it.
+            self._validators = compile_validators(self.spec)
+        return self._validators
 
     def _register_event(
         self,
@@ -864,16 +875,12 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
         """The function registered for an incoming event: the checks it needs and nothing else."""
         name = namespace.name
         payload = ack = None
-        if self.validation and event.payload is not None:
-            payload = ArgumentsValidator(event.payload, namespace=name, event=event.name).validate
-        if self.validation and event.ack is not None:
-            ack = ArgumentsValidator(
-                event.ack,
-                namespace=name,
-                event=event.name,
-                exception_type=MessageAckValidationException,
-                what="ack",
-            ).validate
+        validators = self._registration_validators()
+        if validators is not None:
+            payload_validator = validators.payload(name, event)
+            ack_validator = validators.ack(name, event)
+            payload = None if payload_validator is None else payload_validator.validate
+            ack = None if ack_validator is None else ack_validator.validate
         authorize = None
         if security is not None and event.security is not None:
             authorize = self._authorizer(name, event, security)
@@ -1093,25 +1100,17 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
 
     # -- egress ---------------------------------------------------------------------------
 
-    def _build_outgoing(self) -> dict[str, dict[str, _Outgoing]]:
+    def _build_outgoing(self, validators: ApiValidators) -> dict[str, dict[str, _Outgoing]]:
         outgoing: dict[str, dict[str, _Outgoing]] = {}
         for namespace in self.spec.namespaces:
             events = outgoing[namespace.name] = {}
             for event in namespace.outgoing:
-                payload = ack = None
-                if event.payload is not None:
-                    payload = ArgumentsValidator(
-                        event.payload, namespace=namespace.name, event=event.name
-                    ).validate
-                if event.ack is not None:
-                    ack = ArgumentsValidator(
-                        event.ack,
-                        namespace=namespace.name,
-                        event=event.name,
-                        exception_type=MessageAckValidationException,
-                        what="ack",
-                    ).validate
-                events[event.name] = _Outgoing(payload, ack)
+                payload = validators.payload(namespace.name, event)
+                ack = validators.ack(namespace.name, event)
+                events[event.name] = _Outgoing(
+                    None if payload is None else payload.validate,
+                    None if ack is None else ack.validate,
+                )
         return outgoing
 
     def _outgoing_event(

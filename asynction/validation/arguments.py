@@ -41,6 +41,9 @@ def argument_shape(schema: Mapping[str, Any] | None) -> ArgumentShape:
     """The shape of the arguments ``schema`` describes (``type: array`` or ``type: [array]``)."""
     if schema is None:
         return ArgumentShape.NONE
+    if not isinstance(schema, Mapping):
+        # A boolean schema (true: anything, false: nothing) describes one argument.
+        return ArgumentShape.SINGLE
     declared = schema.get("type")
     if isinstance(declared, (list, tuple)):
         is_array = bool(declared) and all(item == "array" for item in declared)
@@ -64,6 +67,9 @@ class ArgumentsValidator:
     offending value and the failing rule. Paths start at the single argument for a
     :attr:`ArgumentShape.SINGLE` schema (``$.user.age``) and at the argument list otherwise
     (``$[1].age``). ``what`` names the arguments in messages (``payload``, ``ack``).
+
+    ``schema`` may be a :class:`CompiledSchema` already, so that validators of events sharing one
+    schema share its compilation; a mapping is compiled on first use (or by :meth:`compile`).
     """
 
     __slots__ = (
@@ -78,7 +84,7 @@ class ArgumentsValidator:
 
     def __init__(
         self,
-        schema: Mapping[str, Any] | None,
+        schema: Mapping[str, Any] | CompiledSchema | None,
         *,
         namespace: str,
         event: str,
@@ -90,8 +96,12 @@ class ArgumentsValidator:
         self._event = event
         self._exception_type = exception_type
         self._what = what
-        self._shape = argument_shape(schema)
-        self._schema = None if schema is None else CompiledSchema(schema, location=location)
+        if isinstance(schema, CompiledSchema):
+            self._schema: CompiledSchema | None = schema
+            self._shape = argument_shape(schema.schema)
+        else:
+            self._shape = argument_shape(schema)
+            self._schema = None if schema is None else CompiledSchema(schema, location=location)
         self._validate = self._build()
 
     @property
@@ -103,6 +113,14 @@ class ArgumentsValidator:
     def schema(self) -> CompiledSchema | None:
         """The compiled schema, ``None`` for :attr:`ArgumentShape.NONE`."""
         return self._schema
+
+    def compile(self) -> None:
+        """Compile the schema now rather than on first use.
+
+        :raises SpecError: jsonschema_rs rejects the schema.
+        """
+        if self._schema is not None:
+            self._schema.compile()
 
     def validate(self, args: tuple[Any, ...]) -> None:
         """Return if ``args`` are valid, else raise the validator's exception type."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, NoReturn
 from urllib.parse import parse_qs, unquote
 
-from asynction.exceptions import BindingsValidationException
+from asynction.exceptions import BindingsValidationException, SpecError, SpecLocation
 from asynction.spec.model import ConnectBindings
 from asynction.validation.schema import CompiledSchema, SchemaFailure, json_path
 
@@ -49,22 +49,48 @@ class BindingsValidator:
     """Validates the HTTP request of a Socket.IO connection against a namespace's ConnectBindings
     (bindings.ws).
 
-    Everything that does not depend on the request (property types, header names, compiled
-    schemas) is worked out once, here.
+    Everything that does not depend on the request (property types, header names) is worked out
+    once, here; the schemas are compiled on first use, or by :meth:`compile`. ``location`` is where
+    the ``bindings.ws`` object stands in the document, for the errors of schemas that do not
+    compile.
     """
 
-    __slots__ = ("_checks", "_namespace")
+    __slots__ = ("_checks", "_namespace", "_schemas")
 
-    def __init__(self, bindings: ConnectBindings, *, namespace: str) -> None:
+    def __init__(
+        self,
+        bindings: ConnectBindings,
+        *,
+        namespace: str,
+        location: SpecLocation | None = None,
+    ) -> None:
         self._namespace = namespace
         checks: list[Callable[[Mapping[str, Any]], None]] = []
+        schemas: list[CompiledSchema] = []
         if bindings.method:
             checks.append(self._method_check(bindings.method))
-        if bindings.query is not None:
-            checks.append(_ObjectCheck(bindings.query, _QUERY, self._fail))
-        if bindings.headers is not None:
-            checks.append(_ObjectCheck(bindings.headers, _HEADERS, self._fail))
+        for schema, part in ((bindings.query, _QUERY), (bindings.headers, _HEADERS)):
+            if schema is not None:
+                where = None if location is None else location.child(part.key)
+                check = _ObjectCheck(schema, part, self._fail, location=where)
+                checks.append(check)
+                schemas.append(check.schema)
         self._checks = tuple(checks)
+        self._schemas = tuple(schemas)
+
+    def compile(self) -> None:
+        """Compile the ``query`` and ``headers`` schemas now rather than on first use.
+
+        :raises SpecError: jsonschema_rs rejects either schema (both are reported).
+        """
+        problems: list[tuple[SpecLocation, str]] = []
+        for schema in self._schemas:
+            try:
+                schema.compile()
+            except SpecError as error:
+                problems.extend(error.problems)
+        if problems:
+            raise SpecError(problems)
 
     def validate(self, environ: Mapping[str, Any]) -> None:
         """Return if the request described by the WSGI ``environ`` satisfies the bindings, else
@@ -158,27 +184,42 @@ class _ObjectCheck:
         schema: Mapping[str, Any],
         part: _Part,
         fail: Callable[[str, str, str], NoReturn],
+        *,
+        location: SpecLocation | None = None,
     ) -> None:
         self._root = schema
         self._part = part
         self._fail = fail
-        self._schema = CompiledSchema(schema, mask=_MASK)
-        declared = schema.get("properties")
+        self._schema = CompiledSchema(schema, mask=_MASK, location=location)
+        # A boolean schema (true or false) declares no properties to coerce.
+        keywords: Mapping[str, Any] = schema if isinstance(schema, Mapping) else {}
+        declared = keywords.get("properties")
         declared = declared if isinstance(declared, Mapping) else {}
         self._properties = {
             str(name): _property(_deref(schema, sub)) for name, sub in declared.items()
         }
         # Header names are case-insensitive, and WSGI turns "-" into "_": x_api_key is x-api-key.
         self._names = {_header_key(name): name for name in self._properties}
-        patterns = schema.get("patternProperties")
-        self._patterns = [
-            (re.compile(pattern), _property(_deref(schema, sub)))
-            for pattern, sub in (patterns.items() if isinstance(patterns, Mapping) else ())
-        ]
-        additional = schema.get("additionalProperties")
+        patterns = keywords.get("patternProperties")
+        self._patterns: list[tuple[re.Pattern[str], _Property]] = []
+        for pattern, sub in patterns.items() if isinstance(patterns, Mapping) else ():
+            try:
+                compiled = re.compile(str(pattern))
+            except re.error:
+                # Not a Python regex: either jsonschema_rs refuses it too, and compiling the schema
+                # says so with its location, or it is ECMA-262 syntax Python lacks (\p{L}), whose
+                # parameters are then left as strings rather than coerced.
+                continue
+            self._patterns.append((compiled, _property(_deref(schema, sub))))
+        additional = keywords.get("additionalProperties")
         self._additional = (
             _property(_deref(schema, additional)) if isinstance(additional, Mapping) else _UNTYPED
         )
+
+    @property
+    def schema(self) -> CompiledSchema:
+        """The part's compiled schema."""
+        return self._schema
 
     def __call__(self, environ: Mapping[str, Any]) -> None:
         instance = self._part.read(self, environ)

@@ -62,7 +62,7 @@ class SchemaFailure:
 
 class CompiledSchema:
     """A JSON Schema (draft 2020-12, formats checked: date-time, email, uuid, uri, ipv4, ...)
-    compiled once, lazily on first use.
+    compiled once: by :meth:`compile`, else lazily on first use.
 
     ``is_valid`` is the fast path: one call into jsonschema_rs (two for a recursive schema, whose
     values are first checked for a nesting depth of at most ``MAX_DEPTH``). Explaining a failure
@@ -115,9 +115,13 @@ class CompiledSchema:
         Raises :class:`SpecError` if jsonschema_rs rejects the schema."""
         if self._validator is not None:
             return
-        plain = plain_json(self._schema)
+        try:
+            plain, may_recurse = _plain_view(self._schema)
+        except RecursionError:
+            location = self._location or SpecLocation("<schema>")
+            raise SpecError.at(location, "invalid JSON Schema: nested too deeply") from None
         validator = self._new_validator(plain, self._mask)
-        guarded = is_recursive(plain)
+        guarded = may_recurse and is_recursive(plain)
         check: Callable[[Any], bool] = validator.is_valid
         if guarded:
             probe = depth_probe()
@@ -197,10 +201,16 @@ class CompiledSchema:
                 plain, validate_formats=True, offline=True, mask=mask
             )
         except ValueError as exc:
-            # jsonschema_rs reports the bad keyword on the first line, then the whole schema.
-            reason = str(exc).split("\n", 1)[0]
-            location = self._location or SpecLocation("<schema>")
-            raise SpecError.at(location, f"invalid JSON Schema: {reason}") from None
+            error = exc
+        if mask is not None:
+            # The mask hides the offending value of the schema too ('value is not a "regex"'): a
+            # value of the document, not a secret, so complain without it.
+            try:
+                jsonschema_rs.Draft202012Validator(plain, validate_formats=True, offline=True)
+            except ValueError as unmasked:
+                error = unmasked
+        location = self._location or SpecLocation("<schema>")
+        raise SpecError.at(location, f"invalid JSON Schema{_schema_complaint(error)}") from None
 
     def _masked_message(self, instance: Any, message: str) -> str:
         if self._masked is None:
@@ -249,6 +259,59 @@ def _safe_check(check: Callable[[Any], bool], instance: Any) -> bool:
         return check(instance)
     except ValueError:
         return False
+
+
+def _schema_complaint(error: ValueError) -> str:
+    """What jsonschema_rs says is wrong with a schema, and where inside it:
+    `` at /properties/id/pattern: "(x" is not a "regex"``."""
+    # jsonschema_rs reports the bad keyword on the first line, then the whole schema.
+    reason = str(error).split("\n", 1)[0]
+    inside = getattr(error, "instance_path", None)
+    if not isinstance(inside, list) or not inside:
+        return f": {reason}"
+    pointer = "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in inside)
+    return f" at {pointer}: {reason}"
+
+
+_REFERENCE_KEYWORDS = frozenset({"$ref", "$dynamicRef", "$recursiveRef", "$id"})
+"""Keywords without which a schema cannot be recursive (see :func:`is_recursive`)."""
+_PLAIN_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain_view(schema: Any) -> tuple[Any, bool]:
+    """``schema`` as jsonschema_rs takes it — itself when it is plain JSON already (as loaded
+    documents are), else a :func:`plain_json` copy — and whether it holds a keyword that may make
+    it recursive.
+
+    One walk instead of a copy and a separate search for references: compiling every schema of a
+    large document at start-up spent more time in those two walks than in jsonschema_rs.
+    """
+    found: list[str] = []
+    if _is_plain(schema, found):
+        return schema, bool(found)
+    plain = plain_json(schema)
+    found.clear()
+    _is_plain(plain, found)
+    return plain, bool(found)
+
+
+def _is_plain(value: Any, found: list[str]) -> bool:
+    """Whether ``value`` is made of dicts with string keys, lists and JSON scalars only; appends
+    to ``found`` the reference keywords met on the way (all of them when it is plain)."""
+    kind = type(value)
+    leaves = _PLAIN_LEAVES
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            if key in _REFERENCE_KEYWORDS:
+                found.append(key)
+            if type(item) not in leaves and not _is_plain(item, found):
+                return False
+        return True
+    if kind is list:
+        return all(type(item) in leaves or _is_plain(item, found) for item in value)
+    return kind in leaves
 
 
 def plain_json(value: Any) -> Any:
