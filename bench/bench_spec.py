@@ -95,6 +95,15 @@ def cpu_ms(action: Any, repeat: int) -> list[float]:
     return samples
 
 
+def wall_ms(action: Any, repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
 def import_wall_ms(module: str, repeat: int) -> float:
     """Median wall time of a fresh interpreter importing ``module``, minus an empty interpreter."""
 
@@ -130,6 +139,22 @@ def main() -> None:
         f"load + check + normalise: median {median:.0f} ms CPU "
         f"(min {min(samples):.0f}, max {max(samples):.0f}; {median / size_mb:.0f} ms per MB; "
         "target <= 450 ms for ~0.9 MB)"
+    )
+
+    # Building the server from the loaded spec: with validation every schema is compiled then
+    # (a schema jsonschema_rs refuses fails start-up), without it nothing is.
+    from flask_socketio import SocketIO
+
+    from asynction.server import AsynctionSocketIO
+
+    AsynctionSocketIO(api, True, False, None)  # warm up
+    validated = statistics.median(wall_ms(lambda: AsynctionSocketIO(api, True, False, None), 9))
+    unvalidated = statistics.median(wall_ms(lambda: AsynctionSocketIO(api, False, False, None), 9))
+    bare_server = statistics.median(wall_ms(SocketIO, 9))
+    print(
+        f"server construction from the loaded spec, median wall: validation=True {validated:.1f} "
+        f"ms (every schema compiled), validation=False {unvalidated:.2f} ms, "
+        f"bare SocketIO() {bare_server:.2f} ms"
     )
 
     ours = import_wall_ms("asynction", repeat=15)
