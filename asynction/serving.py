@@ -1,16 +1,27 @@
-"""Serving with werkzeug (Flask-SocketIO's ``threading`` async mode).
+"""Serving with werkzeug and simple-websocket (Flask-SocketIO's ``threading`` async mode).
 
-werkzeug keeps a connection open after a websocket ends and reads the client's websocket close
-frame as the next HTTP request, so the client waits seconds for a close reply that never comes:
-every disconnect hangs. :class:`WebSocketClosingHandler` closes the connection once a websocket
-ends. :meth:`asynction.AsynctionSocketIO.run` installs it by default.
+* werkzeug keeps a connection open after a websocket ends and reads the client's websocket close
+  frame as the next HTTP request, so the client waits seconds for a close reply that never comes:
+  every disconnect hangs. :class:`WebSocketClosingHandler` closes the connection once a websocket
+  ends; :meth:`asynction.AsynctionSocketIO.run` installs it by default.
+* python-engineio checks the size of a message only once it has all of it, and of a long-polling
+  POST by closing the session: :class:`BoundedWebSocket` and :class:`PollingBodyLimit` refuse
+  oversize input as it arrives. The server installs both.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from werkzeug.serving import WSGIRequestHandler
 
-__all__ = ["WebSocketClosingHandler"]
+__all__ = [
+    "BoundedWebSocket",
+    "PollingBodyLimit",
+    "WebSocketClosingHandler",
+    "bound_websocket_messages",
+]
 
 
 class WebSocketClosingHandler(WSGIRequestHandler):
@@ -23,3 +34,104 @@ class WebSocketClosingHandler(WSGIRequestHandler):
         finally:
             if self.headers.get("Upgrade", "").lower() == "websocket":
                 self.close_connection = True
+
+
+def bound_websocket_messages(server: Any) -> None:
+    """Make the ``threading`` mode's websockets refuse a message past ``max_http_buffer_size`` as
+    it arrives (see :class:`BoundedWebSocket`)."""
+    eio = getattr(server, "eio", None)
+    drivers = getattr(eio, "_async", None)
+    if not isinstance(drivers, dict):
+        return
+    websocket = drivers.get("websocket")
+    if getattr(websocket, "__name__", None) != "SimpleWebSocketWSGI":
+        return  # another async mode, or a python-engineio this was not written against
+    # The drivers dict is python-engineio's module-level one: give this server a copy.
+    eio._async = {**drivers, "websocket": BoundedWebSocket}  # type: ignore[union-attr]
+
+
+def _simple_websocket() -> Any:
+    import simple_websocket  # type: ignore[import-untyped]  # python-engineio's dependency
+
+    return simple_websocket
+
+
+class BoundedWebSocket:
+    """python-engineio's websocket for the ``threading`` mode (``SimpleWebSocketWSGI``), with the
+    message size bounded while the message arrives.
+
+    python-engineio checks a message's size only once simple-websocket has buffered all of it: a
+    client can make the server hold any amount of memory (a 50 MB message costs ~100 MB, a few GB
+    take the process down). simple-websocket can close the connection (1009, message too big) at
+    the limit instead; but it stops without waking a ``receive`` that already waits, so ``wait``
+    looks again every second instead of waiting for good.
+    """
+
+    def __init__(self, handler: Callable[[Any], Any], server: Any, **kwargs: Any) -> None:
+        self.app = handler
+        self.options = {"max_message_size": server.max_http_buffer_size, **kwargs}
+        self.ws: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        self.ws = _simple_websocket().Server(environ, **self.options)
+        result = self.app(self)
+        if self.ws.mode == "gunicorn":
+            raise StopIteration()
+        if self.ws.mode == "werkzeug":
+            raise ConnectionError()
+        return result
+
+    def close(self) -> None:
+        """Close the websocket."""
+        if self.ws.connected:
+            self.ws.close()
+
+    def send(self, message: Any) -> None:
+        """Send a message (``OSError`` once the connection is closed, as python-engineio expects)."""
+        try:
+            self.ws.send(message)
+        except _simple_websocket().ConnectionClosed:
+            raise OSError() from None
+
+    def wait(self) -> Any:
+        """The next message, or ``None`` once the connection is closed."""
+        closed = _simple_websocket().ConnectionClosed
+        while True:
+            try:
+                message = self.ws.receive(timeout=1.0)
+            except closed:
+                return None
+            if message is not None:
+                return message
+            if not self.ws.connected:
+                return None
+
+
+class PollingBodyLimit:
+    """WSGI middleware refusing (413) a long-polling POST larger than ``max_http_buffer_size``
+    before python-engineio reads it.
+
+    python-engineio refuses it too, but by closing the session and waiting for the client's next
+    poll to carry the close: a client that never polls again holds the request's thread forever.
+    """
+
+    def __init__(self, app: Callable[..., Any], socketio_path: str, limit: int) -> None:
+        self.app = app
+        self.prefix = f"/{socketio_path.strip('/')}/"
+        self.limit = limit
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("REQUEST_METHOD") == "POST" and (
+            f"{environ.get('PATH_INFO', '')}/".startswith(self.prefix)
+        ):
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > self.limit:
+                start_response(
+                    "413 Content Too Large",
+                    [("Content-Type", "text/plain"), ("Connection", "close")],
+                )
+                return [b"Content is too long"]
+        return self.app(environ, start_response)
