@@ -25,6 +25,7 @@ import itertools
 import logging
 import sys
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from os import PathLike
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -186,6 +187,40 @@ def _refuse_undecodable_ack(args: tuple[Any, ...], namespace: str, event: str | 
         )
 
 
+_ACK_REQUESTED: ContextVar[bool] = ContextVar("asynction_ack_requested", default=False)
+"""Whether the client asked for an ack of the event being handled (its packet has an id)."""
+
+
+def _track_ack_requests(server: Any) -> None:
+    """Record, around each incoming event, whether the client asked for an ack.
+
+    A handler that returns ``None`` sends an ack with no arguments if and only if the client asked
+    for one; knowing which, that empty ack is validated against the ack schema like any other.
+    python-socketio decides it in ``_handle_event_internal``, where the packet's id is at hand:
+    the wrapper stays out of the way if that method is not there (another python-socketio).
+    """
+    handle = getattr(server, "_handle_event_internal", None)
+    if handle is None or getattr(handle, "__asynction_tracks_acks__", False):
+        return
+
+    def handle_event(
+        socketio_server: Any,
+        sid: str,
+        eio_sid: str,
+        data: Any,
+        namespace: str,
+        packet_id: int | None,
+    ) -> Any:
+        token = _ACK_REQUESTED.set(packet_id is not None)
+        try:
+            return handle(socketio_server, sid, eio_sid, data, namespace, packet_id)
+        finally:
+            _ACK_REQUESTED.reset(token)
+
+    handle_event.__asynction_tracks_acks__ = True  # type: ignore[attr-defined]
+    server._handle_event_internal = handle_event
+
+
 def _as_arguments(data: Any) -> tuple[Any, ...]:
     """The Socket.IO arguments python-socketio sends for an emit's ``data``."""
     if data is None:
@@ -344,6 +379,7 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
             self._socketio_path = str(path)
         super().init_app(app, **kwargs)
         bound_websocket_messages(self.server)
+        _track_ack_requests(self.server)
         if app is not None:
             app.wsgi_app = PollingBodyLimit(  # type: ignore[method-assign]
                 app.wsgi_app, self._socketio_path, self.server.eio.max_http_buffer_size
@@ -596,6 +632,7 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
             return handler
         error_handler_of = self._error_handler
         unhandled = self._unhandled
+        ack_requested = _ACK_REQUESTED.get
 
         if authorize is None and ack is None and payload is not None:
             validate_payload = payload
@@ -619,6 +656,8 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
                     result = handler(*args)
                     if result is not None:
                         validate_result(result if isinstance(result, tuple) else (result,))
+                    elif ack_requested():
+                        validate_result(())  # the client gets an ack with no arguments
                 except ValidationException as error:
                     if error_handler_of(name) is None:
                         return unhandled(error)
@@ -645,8 +684,11 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
                     if maybe_payload is not None:
                         maybe_payload(args)
                     result = handler(*args)
-                    if maybe_ack is not None and result is not None:
-                        maybe_ack(result if isinstance(result, tuple) else (result,))
+                    if maybe_ack is not None:
+                        if result is not None:
+                            maybe_ack(result if isinstance(result, tuple) else (result,))
+                        elif ack_requested():
+                            maybe_ack(())
                 except ValidationException as error:
                     if error_handler_of(name) is None:
                         return unhandled(error)

@@ -383,7 +383,10 @@ class _Renderer:
         )
         text += _summary(event)
         if event.ack.kind not in ("none", "null"):
-            text += "\n\nReturn the ack, or ``None`` to send none."
+            text += (
+                "\n\nReturn the ack. A client waiting for one gets it checked against the ack "
+                "schema; ``None`` is an ack with no arguments."
+            )
         if event.event.deprecated:
             text += "\n\nDeprecated by the spec."
         return _Method(

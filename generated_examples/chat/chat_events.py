@@ -398,7 +398,7 @@ class ChatServer(TypedServer):
 
         Join a chat room; the ack lists who is in it.
 
-        Return the ack, or ``None`` to send none.
+        Return the ack. A client waiting for one gets it checked against the ack schema; ``None`` is an ack with no arguments.
         """
         raise NotImplementedError
 
@@ -407,7 +407,7 @@ class ChatServer(TypedServer):
 
         Post a message to a room.
 
-        Return the ack, or ``None`` to send none.
+        Return the ack. A client waiting for one gets it checked against the ack schema; ``None`` is an ack with no arguments.
         """
         raise NotImplementedError
 

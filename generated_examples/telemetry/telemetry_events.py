@@ -554,7 +554,7 @@ class TelemetryServer(TypedServer):
 
         One reading, as positional arguments (sensor, value, unit, taken at).
 
-        Return the ack, or ``None`` to send none.
+        Return the ack. A client waiting for one gets it checked against the ack schema; ``None`` is an ack with no arguments.
         """
         raise NotImplementedError
 
@@ -563,7 +563,7 @@ class TelemetryServer(TypedServer):
 
         Many readings at once, as one list argument (or as several arguments).
 
-        Return the ack, or ``None`` to send none.
+        Return the ack. A client waiting for one gets it checked against the ack schema; ``None`` is an ack with no arguments.
         """
         raise NotImplementedError
 
@@ -626,7 +626,7 @@ class TelemetryServer(TypedServer):
 
         Start watching a set of devices.
 
-        Return the ack, or ``None`` to send none.
+        Return the ack. A client waiting for one gets it checked against the ack schema; ``None`` is an ack with no arguments.
         """
         raise NotImplementedError
 

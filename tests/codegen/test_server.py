@@ -15,7 +15,11 @@ import telemetry_events
 from flask_socketio import join_room
 
 from asynction.codegen.runtime import MissingHandlersError, TypedServer
-from asynction.exceptions import PayloadValidationException, ValidationException
+from asynction.exceptions import (
+    MessageAckValidationException,
+    PayloadValidationException,
+    ValidationException,
+)
 from tests.codegen.support import CHAT
 
 NOW = "2024-05-01T12:00:00Z"
@@ -89,13 +93,22 @@ def test_overridden_methods_get_models_and_return_acks() -> None:
     assert token_info is None
 
 
-def test_handler_returning_none_sends_no_ack_arguments() -> None:
+def test_handler_returning_none_is_an_empty_ack_checked_against_the_ack_schema() -> None:
     app, server = _chat()
     client = server.test_client(app, namespace="/chat", query_string="username=ann")
+    # The client waits for an ack; the handler returns None: no arguments, where the ack schema
+    # wants an object. The namespace's error hook answers instead.
     ack = client.emit(
         "send message", {"room": "r", "text": "silent"}, namespace="/chat", callback=True
     )
-    assert not ack  # an ack without arguments
+    assert ack == {"error": "MessageAckValidationException"}
+    errors = [value for kind, value in server.calls if kind == "error"]
+    assert len(errors) == 1
+    assert isinstance(errors[0], MessageAckValidationException)
+    assert errors[0].event == "send message"
+    # Not waiting for one: nothing is sent, nothing is wrong.
+    client.emit("send message", {"room": "r", "text": "silent"}, namespace="/chat")
+    assert len([kind for kind, _ in server.calls if kind == "error"]) == 1
 
 
 def test_typed_emit_sends_json() -> None:

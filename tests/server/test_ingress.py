@@ -115,6 +115,22 @@ def test_invalid_return_value_is_an_ack_failure(client: Any) -> None:
     assert (error.namespace, error.event) == ("/", "bad_ack")
 
 
+def test_no_return_value_is_an_empty_ack_validated_when_the_client_asks_for_one(
+    client: Any,
+) -> None:
+    # Asked for an ack, the handler returns None: the client would get an ack with no arguments,
+    # which the ack schema (an object) refuses.
+    ack = client.emit("no_ack", "x", callback=True)
+    assert ack == {"error": "MessageAckValidationException", "path": "$", "rule": "type"}
+    [(_, _, error)] = handlers.entries("error")
+    assert isinstance(error, MessageAckValidationException)
+    assert (error.namespace, error.event) == ("/", "no_ack")
+    # Not asked for an ack: nothing is sent, so nothing is wrong.
+    client.emit("no_ack", "y")
+    assert len(handlers.entries("error")) == 1
+    assert handlers.entries("no_ack") == [("no_ack", "x"), ("no_ack", "y")]
+
+
 def test_ack_schema_without_payload_schema(client: Any) -> None:
     assert client.emit("status", callback=True) == "up"
     assert client.emit("status", "up", callback=True) == "up"

@@ -55,6 +55,17 @@ def test_bad_ack_over_the_wire(live_chat: Live, clients: Clients) -> None:
     assert ack == {"error": "MessageAckValidationException", "path": "$.ok", "rule": "type"}
 
 
+def test_missing_ack_over_the_wire(live_chat: Live, clients: Clients) -> None:
+    """A handler returning None to a client waiting for an ack: the empty ack is refused."""
+    live, _ = live_chat
+    client = clients.connect(live.url)
+    ack = client.call("no_ack", "x", timeout=5)
+    assert ack == {"error": "MessageAckValidationException", "path": "$", "rule": "type"}
+    # Without a callback the client expects nothing and the server reports nothing.
+    client.emit("no_ack", "y")
+    assert client.call("bad_ack", "z", timeout=5)["path"] == "$.ok"  # still serving, in order
+
+
 def test_one_clients_failures_do_not_disturb_others(live_chat: Live, clients: Clients) -> None:
     live, _ = live_chat
     good, bad = clients.connect(live.url), clients.connect(live.url)
