@@ -86,22 +86,18 @@ def generated_spec() -> dict[str, Any]:
     }
 
 
-def cpu_ms(action: Any, repeat: int) -> list[float]:
+def cpu_ms(action: Any, repeat: int, clock: Any = time.process_time) -> list[float]:
+    """Milliseconds per run of ``action``: CPU time, or wall time with ``time.perf_counter``."""
     samples = []
     for _ in range(repeat):
-        start = time.process_time()
+        start = clock()
         action()
-        samples.append((time.process_time() - start) * 1000)
+        samples.append((clock() - start) * 1000)
     return samples
 
 
 def wall_ms(action: Any, repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
+    return cpu_ms(action, repeat, clock=time.perf_counter)
 
 
 def import_wall_ms(module: str, repeat: int) -> float:
