@@ -221,6 +221,13 @@ def _track_ack_requests(server: Any) -> None:
     server._handle_event_internal = handle_event
 
 
+def _has_gevent_websocket() -> bool:
+    """Whether gevent-websocket is installed: Flask-SocketIO then brings its own pywsgi handler."""
+    import importlib.util
+
+    return importlib.util.find_spec("geventwebsocket") is not None
+
+
 def _as_arguments(data: Any) -> tuple[Any, ...]:
     """The Socket.IO arguments python-socketio sends for an emit's ``data``."""
     if data is None:
@@ -998,14 +1005,20 @@ class AsynctionSocketIO(SocketIO):  # type: ignore[misc]
     def run(
         self, app: Flask, host: str | None = None, port: int | None = None, **kwargs: Any
     ) -> None:
-        """Run the server (Flask-SocketIO's ``run``). With the ``threading`` async mode (werkzeug)
-        the connection is closed once a websocket ends, unless a ``request_handler`` is given:
-        werkzeug would otherwise keep every disconnecting client waiting for seconds."""
+        """Run the server (Flask-SocketIO's ``run``). The connection is closed once a websocket
+        ends — werkzeug (``threading``) and gevent's pywsgi (``gevent`` without gevent-websocket)
+        would otherwise keep every disconnecting client waiting for seconds — unless a
+        ``request_handler`` (werkzeug) or ``handler_class`` (pywsgi) is given."""
         server = getattr(self, "server", None)
-        if server is not None and server.eio.async_mode == "threading":
+        mode = server.eio.async_mode if server is not None else None
+        if mode == "threading":
             from asynction.serving import WebSocketClosingHandler
 
             kwargs.setdefault("request_handler", WebSocketClosingHandler)
+        elif mode == "gevent" and not _has_gevent_websocket():
+            from asynction.serving import pywsgi_closing_handler
+
+            kwargs.setdefault("handler_class", pywsgi_closing_handler())
         super().run(app, host=host, port=port, **kwargs)
 
     @property

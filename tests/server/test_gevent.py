@@ -57,14 +57,14 @@ class GeventServer:
 
 
 @contextmanager
-def _gevent_server(log: Path) -> Iterator[GeventServer]:
+def _gevent_server(log: Path, *arguments: str) -> Iterator[GeventServer]:
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.fixtures.server.gevent_app"],
+            [sys.executable, "-m", "tests.fixtures.server.gevent_app", *arguments],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -248,6 +248,30 @@ def test_concurrent_clients(server: GeventServer, clients: Clients) -> None:
 def test_websocket_disconnects_do_not_wait(server: GeventServer) -> None:
     """pywsgi_closing_handler at work: without it pywsgi reads the client's last websocket frames
     as an HTTP request and about one disconnect in two waits 3 s for its close reply."""
+    _disconnects_do_not_wait(server)
+
+
+def test_run_installs_the_closing_handler_in_gevent_mode(tmp_path: Path) -> None:
+    """``AsynctionSocketIO.run`` in gevent mode (no gevent-websocket) serves with
+    pywsgi_closing_handler unless told otherwise, as it serves werkzeug with its own."""
+    with _gevent_server(tmp_path / "stderr.txt", "--run") as running:
+        # READY comes just before run() listens: wait for the port.
+        host, port = running.url.removeprefix("http://").split(":")
+        assert wait_until(lambda: _accepts_connections(host, int(port)), timeout=STARTUP_TIMEOUT)
+        _disconnects_do_not_wait(running)
+
+
+def _accepts_connections(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection((host, port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def _disconnects_do_not_wait(server: GeventServer) -> None:
     durations = []
     for _ in range(10):
         client = socketio.Client(reconnection=False)
