@@ -85,6 +85,9 @@ def generate_models(plan: Plan) -> GeneratedModels:
                     use_schema_description=True,
                     # Both: `Field(description=...)` for pydantic, a docstring for IDEs.
                     use_inline_field_description=True,
+                    # A payload schema's `examples` (the message's example payloads included)
+                    # reach model_json_schema().
+                    model_extra_keys={"examples"},
                     use_double_quotes=True,
                     skip_root_model=True,
                     keep_model_order=True,

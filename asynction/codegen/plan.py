@@ -308,7 +308,7 @@ class _Planner:
         base: str,
         prefix: str,
         origin: Origin,
-        docs: tuple[str, str] | None,
+        docs: _Docs | None,
     ) -> ArgsPlan:
         shape = argument_shape(schema)
         if schema is None or shape is ArgumentShape.NONE:
@@ -381,7 +381,7 @@ class _Planner:
         schema: JsonSchema,
         wanted: str,
         origin: Origin,
-        docs: tuple[str, str] | None,
+        docs: _Docs | None,
         prefix: str | None = None,
     ) -> str:
         hoisted = self._hoist(schema, origin, wanted, prefix)
@@ -425,7 +425,7 @@ class _Planner:
         schema: Any,
         origin: Origin,
         hoisted: _Hoisted,
-        docs: tuple[str, str] | None,
+        docs: _Docs | None,
         prefix: str | None,
         *,
         root: bool = False,
@@ -434,12 +434,19 @@ class _Planner:
         if docs and isinstance(view, dict):
             # The event's summary and description (unless the schema describes itself) and its
             # examples become the model's docstring.
-            about, examples = docs
             described = view.get("description")
-            own = described.strip() if isinstance(described, str) and described.strip() else about
-            text = "\n\n".join(part for part in (own, examples) if part)
+            own = (
+                described.strip()
+                if isinstance(described, str) and described.strip()
+                else docs.about
+            )
+            text = "\n\n".join(part for part in (own, docs.examples_text) if part)
             if text:
                 view["description"] = text
+            if docs.examples and "examples" not in view:
+                # The message's example payloads are examples of the payload's schema: pydantic
+                # shows them in model_json_schema().
+                view["examples"] = [plain_json(example) for example in docs.examples]
         content = _canonical(view)
         known = self.by_content.get((wanted, content))
         if known is not None:
@@ -607,14 +614,26 @@ def _admits_null(schema: JsonSchema) -> bool:
     return types is not None and "null" in types
 
 
-def _event_docs(event: Event) -> tuple[str, str]:
+@dataclass(frozen=True)
+class _Docs:
+    """What an event says about its payload's model."""
+
+    about: str
+    """The event's summary and description."""
+    examples_text: str
+    """Its example payloads as JSON, for the docstring."""
+    examples: tuple[Any, ...]
+
+
+def _event_docs(event: Event) -> _Docs:
     """The event's summary and description, and its examples (as JSON), as docstring text."""
     about = "\n\n".join(
         text.strip() for text in (event.summary, event.description) if text and text.strip()
     )
     examples = [json.dumps(example, ensure_ascii=False, default=str) for example in event.examples]
     label = "Example" if len(examples) == 1 else "Examples"
-    return about, f"{label}: " + "\n".join(examples) if examples else ""
+    text = f"{label}: " + "\n".join(examples) if examples else ""
+    return _Docs(about, text, tuple(event.examples))
 
 
 def _slug(namespace: str) -> str:

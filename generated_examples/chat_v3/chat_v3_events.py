@@ -94,6 +94,7 @@ class SendMessage(SpecModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        json_schema_extra={"examples": [{"room": "lobby", "text": "Hello!"}]},
     )
     room: str
     text: Annotated[str, Field(max_length=2000, min_length=1)]

@@ -212,3 +212,13 @@ SAMPLE = {
     "unit": "celsius",
     "takenAt": "2024-05-01T12:00:00Z",
 }
+
+
+def test_descriptions_and_examples_reach_pydantic() -> None:
+    """What the spec says about a payload is in the model's JSON Schema (and its docstrings)."""
+    schema = chat_events.SendMessage.model_json_schema()
+    assert schema["examples"] == [{"room": "lobby", "text": "Hello!"}]
+    assert "Post a message to a room." in schema["description"]
+    assert chat_events.JoinRoom.model_fields["room"].description == "The room's name."
+    assert telemetry_events.ReadingSensor.model_json_schema()["description"] == "Sensor id"
+    assert (telemetry_events.ReadingSensor.__doc__ or "").strip() == "Sensor id"
