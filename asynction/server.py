@@ -3,8 +3,9 @@
 :class:`AsynctionSocketIO` is a :class:`flask_socketio.SocketIO` that registers the handlers named by
 the document (``x-handler``, ``x-handlers``) and wraps them so that, per design §2:
 
-* incoming payloads are validated before the handler runs, and what the handler returns is
-  validated against the event's ack schema before it is sent;
+* incoming payloads are validated before the handler runs, and when the client asked for an ack,
+  what the handler returns (``None``: no arguments) is validated against the ack schema before it
+  is sent;
 * every emit, send and call — from handlers, module-level ``flask_socketio.emit``/``send``,
   background tasks or an external process on a message queue — is checked against the outgoing
   events of its namespace before anything is sent, and a ``callback`` has the client's ack
