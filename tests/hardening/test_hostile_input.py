@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import re
-import select
-import subprocess
-import sys
 import threading
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
 
 import pytest
 import websocket
@@ -31,11 +23,10 @@ from tests.hardening.conftest import (
     wait_until,
 )
 from tests.hardening.fixtures import handlers
-from tests.live import LiveServer, serve
+from tests.live import LiveServer, ServerProcess, oversize_polling_post, serve, server_process
 
 Live = tuple[LiveServer, AsynctionSocketIO]
 DEEP = 100_000
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _error(rule: str, path: str = "$") -> dict[str, Any]:
@@ -237,68 +228,31 @@ def test_websocket_messages_beyond_the_buffer_size_are_refused_by_the_transport(
 
 
 @pytest.fixture(scope="module")
-def server_process() -> Iterator[tuple[str, int]]:
-    """hardened.yaml served by a process of its own: (its URL, its pid)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.hardening.serve_hardened"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], 30)
-    line = process.stdout.readline() if ready else ""
-    try:
-        assert line.startswith("READY "), f"the server did not start: {line!r}"
-        yield f"http://127.0.0.1:{int(line.split()[1])}", process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        process.stdout.close()
-
-
-def _memory_kb(pid: int, field: str) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(rf"^{field}:\s+(\d+)", status, re.MULTILINE)[1])  # type: ignore[index]
+def hardened_process() -> Iterator[ServerProcess]:
+    """hardened.yaml served by a process of its own."""
+    with server_process("tests.hardening.serve_hardened") as running:
+        yield running
 
 
 def test_fifty_megabytes_are_refused_by_the_transport(
-    server_process: tuple[str, int], clients: Clients
+    hardened_process: ServerProcess, clients: Clients
 ) -> None:
-    url, pid = server_process
+    url = hardened_process.url
     sender, bystander = clients.connect(url), clients.connect(url)
     assert bystander.call("echo", {"text": "warm"}, timeout=CALL_TIMEOUT) == {"text": "warm"}
-    peak_before = _memory_kb(pid, "VmHWM")
+    peak_before = hardened_process.memory_kb("VmHWM")
     gone = threading.Event()
     sender.on("disconnect", lambda *_: gone.set())
     sender.emit("echo", {"text": "x" * 50_000_000})
     assert gone.wait(60)
     assert bystander.call("echo", {"text": "fine"}, timeout=CALL_TIMEOUT) == {"text": "fine"}
     # refused as it arrived: the server never held the 50 MB message (max_http_buffer_size is 1 MB)
-    assert _memory_kb(pid, "VmHWM") - peak_before < 20_000
+    assert hardened_process.memory_kb("VmHWM") - peak_before < 20_000
 
 
 def test_polling_posts_beyond_the_buffer_size_are_refused(small_buffer: Live) -> None:
     live, _ = small_buffer
-    with urllib.request.urlopen(
-        f"{live.url}/socket.io/?EIO=4&transport=polling", timeout=10
-    ) as reply:
-        handshake = json.loads(reply.read().decode()[1:])
-    body = ('42["echo",{"text":"' + "x" * 70_000 + '"}]').encode()
-    request = urllib.request.Request(
-        f"{live.url}/socket.io/?EIO=4&transport=polling&sid={handshake['sid']}",
-        data=body,
-        method="POST",
-        headers={"Content-Type": "text/plain"},
-    )
-    with pytest.raises(HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=10)
-    assert refused.value.code == 413
+    assert oversize_polling_post(live.url, 70_000) == 413
     assert handlers.entries("echo") == []
 
 

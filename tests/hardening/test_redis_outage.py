@@ -8,11 +8,9 @@ broadcasts reach every client again without anyone doing anything.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import select
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -24,6 +22,7 @@ import pytest
 
 from asynction.server import AsynctionSocketIO
 from tests.hardening.conftest import CALL_TIMEOUT, Clients, RedisServer, wait_until
+from tests.live import server_process
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT_SPEC = ROOT / "tests" / "fixtures" / "server" / "chat.yaml"
@@ -31,52 +30,21 @@ RECOVERY_TIMEOUT = 40.0
 """python-socketio's listener retries after 1, 2, 4… seconds: recovery takes a few seconds."""
 
 
-def _start_server(url: str, channel: str, log: Path) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fixtures.server.redis_app", url, channel],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=log.open("w"),
-        text=True,
-    )
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], 30)
-    line = process.stdout.readline() if ready else ""
-    if not line.startswith("READY "):
-        _stop([process])
-        pytest.fail(f"the server process did not start (said {line!r})")
-    return process, f"http://127.0.0.1:{int(line.split()[1])}"
-
-
-def _stop(processes: list[subprocess.Popen[str]]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
-
-
 @pytest.fixture
 def pair(own_redis: RedisServer, tmp_path: Path) -> Iterator[tuple[list[str], list[Path], str]]:
     """Two server processes on the test's Redis: their URLs, their stderr files, the channel."""
     channel = f"asynction-outage-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     logs = [tmp_path / "server-1.log", tmp_path / "server-2.log"]
-    started: list[subprocess.Popen[str]] = []
-    urls: list[str] = []
-    try:
-        for log in logs:
-            process, url = _start_server(own_redis.url, channel, log)
-            started.append(process)
-            urls.append(url)
+    with contextlib.ExitStack() as stack:
+        urls = [
+            stack.enter_context(
+                server_process(
+                    "tests.fixtures.server.redis_app", own_redis.url, channel, stderr=log
+                )
+            ).url
+            for log in logs
+        ]
         yield urls, logs, channel
-    finally:
-        _stop(started)
 
 
 def _bounded(action: Any, timeout: float) -> Any:

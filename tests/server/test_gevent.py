@@ -5,20 +5,12 @@ simple-websocket), driven by real python-socketio clients on 127.0.0.1."""
 from __future__ import annotations
 
 import functools
-import os
-import re
-import select
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
 
 import flask
 import pytest
@@ -26,12 +18,11 @@ import socketio
 
 from asynction.server import AsynctionSocketIO
 from asynction.serving import BoundedWebSocket
+from tests.live import STARTUP_TIMEOUT, ServerProcess, oversize_polling_post, server_process
 from tests.server.conftest import CHAT_SPEC, CONNECT_TIMEOUT, Clients, chat_app, wait_until
 
 pytest.importorskip("gevent", reason="gevent is not installed (it is in the test extra)")
 
-ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT = 20.0
 CALL_TIMEOUT = 5.0
 BUFFER_SIZE = 100_000
 """gevent_app.MAX_HTTP_BUFFER_SIZE (not imported: importing gevent_app monkey-patches this process)."""
@@ -39,67 +30,21 @@ OVERSIZE = 20_000_000
 """One websocket message 200 times the buffer size: ~40 MB of server memory when buffered whole."""
 
 
-@dataclass
-class GeventServer:
-    """A running gevent_app process."""
-
-    url: str
-    pid: int
-    log: Path
-    """Its stderr."""
-
-    def memory_kb(self, field: str) -> int:
-        """A memory figure of the process (``VmRSS``, ``VmHWM``: its peak), in kB."""
-        status = Path(f"/proc/{self.pid}/status").read_text()
-        found = re.search(rf"^{field}:\s+(\d+)", status, re.MULTILINE)
-        assert found is not None, f"no {field} in /proc/{self.pid}/status"
-        return int(found[1])
-
-
 @contextmanager
-def _gevent_server(log: Path, *arguments: str) -> Iterator[GeventServer]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.fixtures.server.gevent_app", *arguments],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        )
-    assert process.stdout is not None
-    try:
-        # the server prints READY <port> once it listens
-        ready, _, _ = select.select([process.stdout], [], [], STARTUP_TIMEOUT)
-        line = process.stdout.readline() if ready else ""
-        if not line.startswith("READY "):
-            pytest.fail(
-                f"the gevent server did not start (said {line!r}): {log.read_text()[-2000:]}"
-            )
-        yield GeventServer(f"http://127.0.0.1:{int(line.split()[1])}", process.pid, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        process.stdout.close()
+def _gevent_server(log: Path, *arguments: str) -> Iterator[ServerProcess]:
+    with server_process("tests.fixtures.server.gevent_app", *arguments, stderr=log) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeventServer]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One gevent server process shared by the module."""
     with _gevent_server(tmp_path_factory.mktemp("gevent") / "stderr.txt") as running:
         yield running
 
 
 @pytest.fixture
-def fresh_server(tmp_path: Path) -> Iterator[GeventServer]:
+def fresh_server(tmp_path: Path) -> Iterator[ServerProcess]:
     """A gevent server process of this test only (its memory peak is this test's)."""
     with _gevent_server(tmp_path / "stderr.txt") as running:
         yield running
@@ -135,7 +80,7 @@ def _in_threads(count: int, work: Callable[[int], None], timeout: float = 30.0) 
 # -- events and acks ------------------------------------------------------------------------------
 
 
-def test_event_and_ack_round_trip(server: GeventServer, clients: Clients) -> None:
+def test_event_and_ack_round_trip(server: ServerProcess, clients: Clients) -> None:
     client = clients.connect(server.url)
     payload = {"text": "hello", "count": 3, "at": "2024-05-01T12:00:00Z"}
     assert client.call("echo", payload, timeout=CALL_TIMEOUT) == payload
@@ -143,7 +88,7 @@ def test_event_and_ack_round_trip(server: GeventServer, clients: Clients) -> Non
 
 
 def test_an_invalid_payload_is_answered_by_the_error_handler(
-    server: GeventServer, clients: Clients
+    server: ServerProcess, clients: Clients
 ) -> None:
     client = clients.connect(server.url)
     assert client.call("echo", {"text": ""}, timeout=CALL_TIMEOUT) == _error(
@@ -157,7 +102,7 @@ def test_an_invalid_payload_is_answered_by_the_error_handler(
     }
 
 
-def test_a_wrong_ack_is_refused(server: GeventServer, clients: Clients) -> None:
+def test_a_wrong_ack_is_refused(server: ServerProcess, clients: Clients) -> None:
     client = clients.connect(server.url)
     assert client.call("bad_ack", "x", timeout=CALL_TIMEOUT) == _error(
         "MessageAckValidationException", "$.ok", "type"
@@ -165,7 +110,7 @@ def test_a_wrong_ack_is_refused(server: GeventServer, clients: Clients) -> None:
 
 
 def test_the_empty_ack_is_refused_when_the_client_asked_for_one(
-    server: GeventServer, clients: Clients
+    server: ServerProcess, clients: Clients
 ) -> None:
     client = clients.connect(server.url)
     client.emit("no_ack", "no callback: nothing to ack")
@@ -174,7 +119,9 @@ def test_the_empty_ack_is_refused_when_the_client_asked_for_one(
     )
 
 
-def test_ack_requests_do_not_leak_between_greenlets(server: GeventServer, clients: Clients) -> None:
+def test_ack_requests_do_not_leak_between_greenlets(
+    server: ServerProcess, clients: Clients
+) -> None:
     """Each event's "was an ack asked for" is a ContextVar set around python-socketio's handling of
     it; gevent_app's ``no_ack`` and ``echo`` yield mid-handler, so events without an ack run while
     events with one wait. A value seen by the wrong greenlet turns the refused empty ack into an
@@ -201,7 +148,7 @@ def test_ack_requests_do_not_leak_between_greenlets(server: GeventServer, client
 
 
 def test_an_emit_from_a_handler_reaches_the_client(
-    server: GeventServer, clients: Clients, receiver: Any
+    server: ServerProcess, clients: Clients, receiver: Any
 ) -> None:
     client = clients.connect(server.url)
     echoed = receiver(client, "echoed")
@@ -218,7 +165,7 @@ def test_an_emit_from_a_handler_reaches_the_client(
 
 
 def test_a_broadcast_reaches_every_client(
-    server: GeventServer, clients: Clients, receiver: Any
+    server: ServerProcess, clients: Clients, receiver: Any
 ) -> None:
     connected = [clients.connect(server.url) for _ in range(3)]
     inboxes = [receiver(client, "notice") for client in connected]
@@ -227,7 +174,7 @@ def test_a_broadcast_reaches_every_client(
     assert wait_until(lambda: all(inbox == [("to everyone",)] for inbox in inboxes))
 
 
-def test_concurrent_clients(server: GeventServer, clients: Clients) -> None:
+def test_concurrent_clients(server: ServerProcess, clients: Clients) -> None:
     count, calls = 12, 5
 
     def work(index: int) -> None:
@@ -245,7 +192,7 @@ def test_concurrent_clients(server: GeventServer, clients: Clients) -> None:
     assert clients.connect(server.url).call("ping", timeout=CALL_TIMEOUT) == "pong"
 
 
-def test_websocket_disconnects_do_not_wait(server: GeventServer) -> None:
+def test_websocket_disconnects_do_not_wait(server: ServerProcess) -> None:
     """pywsgi_closing_handler at work: without it pywsgi reads the client's last websocket frames
     as an HTTP request and about one disconnect in two waits 3 s for its close reply."""
     _disconnects_do_not_wait(server)
@@ -271,7 +218,7 @@ def _accepts_connections(host: str, port: int) -> bool:
     return True
 
 
-def _disconnects_do_not_wait(server: GeventServer) -> None:
+def _disconnects_do_not_wait(server: ServerProcess) -> None:
     durations = []
     for _ in range(10):
         client = socketio.Client(reconnection=False)
@@ -281,13 +228,14 @@ def _disconnects_do_not_wait(server: GeventServer) -> None:
         client.disconnect()
         durations.append(time.monotonic() - started)
     assert max(durations) < 1.5, [round(duration, 2) for duration in durations]
+    assert server.log is not None
     assert "Invalid HTTP method" not in server.log.read_text()
 
 
 # -- long-polling ---------------------------------------------------------------------------------
 
 
-def test_long_polling(server: GeventServer, clients: Clients, receiver: Any) -> None:
+def test_long_polling(server: ServerProcess, clients: Clients, receiver: Any) -> None:
     client = clients.new()
     client.connect(server.url, transports=["polling"], wait_timeout=CONNECT_TIMEOUT)
     assert client.transport() == "polling"
@@ -304,22 +252,8 @@ def test_long_polling(server: GeventServer, clients: Clients, receiver: Any) -> 
     assert wait_until(lambda: echoed == [({"text": "polled back"},)])
 
 
-def test_a_polling_post_beyond_the_buffer_size_is_refused(server: GeventServer) -> None:
-    with urllib.request.urlopen(
-        f"{server.url}/socket.io/?EIO=4&transport=polling", timeout=CALL_TIMEOUT
-    ) as reply:
-        sid = re.search(r'"sid":"([^"]+)"', reply.read().decode())
-    assert sid is not None
-    body = ('42["echo",{"text":"' + "x" * (BUFFER_SIZE + 10_000) + '"}]').encode()
-    request = urllib.request.Request(
-        f"{server.url}/socket.io/?EIO=4&transport=polling&sid={sid[1]}",
-        data=body,
-        method="POST",
-        headers={"Content-Type": "text/plain"},
-    )
-    with pytest.raises(HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=CALL_TIMEOUT)
-    assert refused.value.code == 413
+def test_a_polling_post_beyond_the_buffer_size_is_refused(server: ServerProcess) -> None:
+    assert oversize_polling_post(server.url, BUFFER_SIZE + 10_000, CALL_TIMEOUT) == 413
 
 
 # -- websocket message size -----------------------------------------------------------------------
@@ -350,7 +284,7 @@ def test_gevent_websockets_are_bounded_with_the_gevent_classes() -> None:
 
 
 def test_a_websocket_message_beyond_the_buffer_size_is_refused_as_it_arrives(
-    fresh_server: GeventServer, clients: Clients
+    fresh_server: ServerProcess, clients: Clients
 ) -> None:
     server = fresh_server
     bystander = clients.connect(server.url)

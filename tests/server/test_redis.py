@@ -3,14 +3,11 @@ each, and an external emitter process (this one) with no app."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import select
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +15,8 @@ import socketio
 
 from asynction.exceptions import PayloadValidationException, ValidationException
 from asynction.server import AsynctionSocketIO
+from tests.live import server_process
 from tests.server.conftest import CHAT_SPEC, Clients, wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT = 20.0
 
 
 @pytest.fixture(scope="module")
@@ -30,53 +25,16 @@ def channel() -> str:
     return f"asynction-test-{os.getpid()}-{uuid.uuid4().hex[:12]}"
 
 
-def _start_server(url: str, channel: str) -> tuple[subprocess.Popen[str], int]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fixtures.server.redis_app", url, channel],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    # the server prints READY <port> once it listens
-    ready, _, _ = select.select([process.stdout], [], [], STARTUP_TIMEOUT)
-    line = process.stdout.readline() if ready else ""
-    if not line.startswith("READY "):
-        process.kill()
-        process.wait(timeout=5)
-        process.stdout.close()
-        pytest.fail(f"the server process did not start (said {line!r})")
-    return process, int(line.split()[1])
-
-
 @pytest.fixture(scope="module")
 def servers(redis_url: str, channel: str) -> Iterator[list[str]]:
     """Two server processes on two ports sharing Redis: their base URLs."""
-    started: list[subprocess.Popen[str]] = []
-    urls: list[str] = []
-    try:
-        for _ in range(2):
-            process, port = _start_server(redis_url, channel)
-            started.append(process)
-            urls.append(f"http://127.0.0.1:{port}")
-        yield urls
-    finally:
-        for process in started:
-            process.terminate()
-        for process in started:
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-            if process.stdout is not None:
-                process.stdout.close()
+    with contextlib.ExitStack() as stack:
+        yield [
+            stack.enter_context(
+                server_process("tests.fixtures.server.redis_app", redis_url, channel)
+            ).url
+            for _ in range(2)
+        ]
 
 
 @pytest.fixture(scope="module")
