@@ -451,7 +451,11 @@ class _Builder:
         self, root: Node, schemes: Mapping[str, SecurityScheme]
     ) -> tuple[Namespace, ...]:
         channels = self.child(root, "channels")
-        by_location: dict[SpecLocation, tuple[str, Node]] = {}
+        entries: dict[SpecLocation, str] = {}
+        """Location of each ``channels/<key>`` entry → its namespace."""
+        by_location: dict[SpecLocation, str | None] = {}
+        """Location of each Channel Object → its namespace (``None``: shared by several)."""
+        nodes: dict[str, Node] = {}
         incoming: dict[str, list[Event]] = {}
         outgoing: dict[str, list[Event]] = {}
         order: list[str] = []
@@ -464,7 +468,11 @@ class _Builder:
                     raise SpecError.at(
                         channel.location, f"two channels have the namespace {name!r}"
                     )
-                by_location[channel.location] = (name, channel)
+                # Two channels may be one Channel Object (both refer to one component):
+                # operations then tell them apart by the channel entry they refer to.
+                entries[raw.location] = name
+                by_location[channel.location] = None if channel.location in by_location else name
+                nodes[name] = channel
                 incoming[name], outgoing[name] = [], []
                 order.append(name)
         operations = self.child(root, "operations")
@@ -472,13 +480,8 @@ class _Builder:
             operation_node = self.resolver.deref(raw)
             operation = self.apply_traits(operation_node, operation=True)
             view = Node(operation, operation_node.uri, operation_node.location)
-            channel_node = self.child(view, "channel")
-            if channel_node is None or channel_node.location not in by_location:
-                raise SpecError.at(
-                    view.location.child("channel"),
-                    "an operation's channel must reference one of the document's channels",
-                )
-            name, channel = by_location[channel_node.location]
+            name = self.operation_channel(view, entries, by_location)
+            channel = nodes[name]
             direction = (
                 Direction.INCOMING if operation.get("action") == "receive" else Direction.OUTGOING
             )
@@ -507,12 +510,37 @@ class _Builder:
                 name=name,
                 incoming=tuple(incoming[name]),
                 outgoing=tuple(outgoing[name]),
-                **self.namespace_extras(
-                    next(node for n, node in by_location.values() if n == name), schemes
-                ),
+                **self.namespace_extras(nodes[name], schemes),
             )
             for name in order
         )
+
+    def operation_channel(
+        self,
+        operation: Node,
+        entries: Mapping[SpecLocation, str],
+        by_location: Mapping[SpecLocation, str | None],
+    ) -> str:
+        """The namespace of an operation's ``channel``: the first ``channels/<key>`` entry its
+        reference chain passes through, else the Channel Object it ends at."""
+        reference = operation.child("channel")
+        target = self.deref(reference)  # follows the whole chain first: cycles are errors
+        node = reference
+        while node is not None and node.location not in entries and node.ref is not None:
+            node = self.resolver.lookup(node)
+        if node is not None and node.location in entries:
+            return entries[node.location]
+        name = by_location.get(target.location) if target is not None else None
+        if name is None:
+            shared = target is not None and target.location in by_location
+            raise SpecError.at(
+                operation.location.child("channel"),
+                "this channel is the Channel Object of several channels: refer to one of them "
+                "(#/channels/<key>)"
+                if shared
+                else "an operation's channel must reference one of the document's channels",
+            )
+        return name
 
     def operation_messages(self, operation: Node, channel: Node) -> list[Node]:
         """An operation's own ``messages``, else every message of its channel."""

@@ -357,6 +357,59 @@ def test_v3_operation_without_messages_takes_all_channel_messages() -> None:
     assert [event.name for event in namespace.incoming] == ["A", "B"]
 
 
+def test_v3_channels_sharing_one_channel_object_are_told_apart_by_their_entry() -> None:
+    """Two channels that refer to one component (no address: each is named by its key); each
+    operation refers to one channel entry, and its events go to that namespace."""
+    document = doc3(
+        channels={
+            "a": {"$ref": "#/components/channels/shared"},
+            "b": {"$ref": "#/components/channels/shared"},
+        },
+        operations={
+            "toA": {"action": "receive", "channel": {"$ref": "#/channels/a"}},
+            "fromB": {"action": "send", "channel": {"$ref": "#/channels/b"}},
+        },
+        components={"channels": {"shared": {"messages": {"Hello": {"name": "hello"}}}}},
+    )
+    a, b = load_spec(document).namespaces
+    assert (a.name, [e.name for e in a.incoming], [e.name for e in a.outgoing]) == (
+        "/a",
+        ["hello"],
+        [],
+    )
+    assert (b.name, [e.name for e in b.incoming], [e.name for e in b.outgoing]) == (
+        "/b",
+        [],
+        ["hello"],
+    )
+
+
+def test_v3_an_operation_on_a_shared_channel_object_must_name_the_channel() -> None:
+    document = doc3(
+        channels={
+            "a": {"$ref": "#/components/channels/shared"},
+            "b": {"$ref": "#/components/channels/shared"},
+        },
+        operations={
+            "op": {"action": "receive", "channel": {"$ref": "#/components/channels/shared"}}
+        },
+        components={"channels": {"shared": {"messages": {}}}},
+    )
+    with pytest.raises(SpecError, match="Channel Object of several channels") as raised:
+        load_spec(document)
+    assert "#/operations/op/channel" in str(raised.value)
+
+
+def test_v3_channels_that_are_the_document_itself_are_refused_not_crashed() -> None:
+    # Found by the spec fuzzer: this raised RuntimeError (StopIteration in a generator).
+    document = doc3(channels={"/": {"$ref": "#"}, "/chat": {"$ref": "#"}})
+    try:
+        api = load_spec(document)
+    except SpecError:
+        return
+    assert [namespace.name for namespace in api.namespaces] == ["/", "/chat"]
+
+
 def test_v3_channel_key_is_the_namespace_without_address() -> None:
     document = doc3(channels={"lobby": {"messages": {}}})
     assert load_spec(document).namespaces[0].name == "/lobby"
