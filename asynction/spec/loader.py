@@ -290,6 +290,14 @@ def parse_text(text: str, *, file: str, json_only: bool = False) -> Any:
         mark = error.problem_mark or error.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = error.problem or error.context or "cannot parse"
+        if "maximum nesting depth" in problem:
+            # libyaml ≥ 0.2.6 looks ahead up to its own limit (1000 levels) while scanning flow
+            # collections, so it can refuse a document before the builder's smaller limit does:
+            # one message either way.
+            raise SpecError.at(
+                SpecLocation(file),
+                f"unsupported YAML{where}: nested more than {MAX_NESTING} levels deep",
+            ) from None
         raise SpecError.at(SpecLocation(file), f"malformed YAML{where}: {problem}") from None
     except yaml.YAMLError as error:
         raise SpecError.at(SpecLocation(file), f"malformed YAML: {error}") from None
