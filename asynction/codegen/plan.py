@@ -196,10 +196,19 @@ class Plan:
     namespaces: list[NamespacePlan] = field(default_factory=list)
     incoming: list[EventPlan] = field(default_factory=list)
     outgoing: list[EventPlan] = field(default_factory=list)
-    arguments: set[str] = field(default_factory=set)
-    """Definitions that type a whole payload or ack, or one position of a tuple: a non-object
-    one becomes a root model (a class) rather than a type alias, so that handlers and emits
-    always deal in models."""
+
+    @property
+    def arguments(self) -> set[str]:
+        """Definitions that type a whole payload or ack, or one position of a tuple: a non-object
+        one becomes a root model (a class) rather than a type alias, so that handlers and emits
+        always deal in models."""
+        return {
+            name
+            for event in (*self.incoming, *self.outgoing)
+            for args in (event.payload, event.ack)
+            for name in (*args.types, args.rest)
+            if name is not None and name != "Any"
+        }
 
     def typing_schema(self) -> dict[str, Any]:
         """The one schema handed to datamodel-code-generator: every definition under ``$defs``."""
@@ -296,10 +305,6 @@ class _Planner:
         ack = self._arguments(
             event.ack, f"{base}Ack", prefix, Origin(namespace.name, event.name, "ack", ""), None
         )
-        for arguments in (payload, ack):
-            self.plan_.arguments.update(
-                name for name in (*arguments.types, arguments.rest) if name not in (None, "Any")
-            )
         return EventPlan(namespace, event, method, payload, ack)
 
     def _arguments(
